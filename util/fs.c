@@ -130,18 +130,18 @@ out:
 	return rc;
 }
 
-static int rm_at(int dirfd, const char *name)
+static int rm_at(int at, const char *name)
 {
 	struct stat st;
 	int fd, rc = 0;
 	DIR *d;
 	struct dirent *de;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : HO_EIO;
 	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? HO_EIO : 0;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		return unlinkat(at, name, 0) < 0 && errno != ENOENT ? HO_EIO : 0;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return HO_EIO;
 	if ((d = fdopendir(fd)) == NULL) {
@@ -155,7 +155,7 @@ static int rm_at(int dirfd, const char *name)
 			rc = HO_EIO;
 	}
 	closedir(d);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		rc = HO_EIO;
 	return rc;
 }
