@@ -102,7 +102,9 @@ typedef struct ho_dcm_instance {
 /* Called once per received instance, after it is completely on disk at inst->path.
  * The callback owns the file from then on (may rename or delete it). Return 0 to go
  * on; non-zero cancels the retrieve (C-CANCEL, association aborted) and that value is
- * returned by ho_dcm_retrieve_series. */
+ * returned by ho_dcm_retrieve_series. Calls are never concurrent and all are over when
+ * ho_dcm_retrieve_series returns; with C-MOVE they run on the storage SCP's thread while
+ * the calling thread waits inside ho_dcm_retrieve_series. */
 typedef int (*ho_dcm_instance_cb)(void *ud, const ho_dcm_instance *inst);
 
 /* Retrieves one series (SERIES-level C-GET or C-MOVE), writing each instance straight to
@@ -116,6 +118,12 @@ int ho_dcm_retrieve_series(const ho_dcm_peer *peer, const char *patient_id,
 
 /* Reads the header facts of a DICOM file (Part 10). */
 int ho_dcm_file_info(const char *path, ho_dcm_instance *out, ho_err *err)
+	__attribute__((warn_unused_result));
+
+/* Reads the patient, study and series attributes of a DICOM file (Part 10) into a record
+ * (level HO_DCM_LEVEL_SERIES; modalities = the file's Modality; num_instances -1), strings
+ * converted to UTF-8 like ho_dcm_find's. For README/INDEX text and the file-set. */
+int ho_dcm_file_record(const char *path, ho_dcm_record *out, ho_err *err)
 	__attribute__((warn_unused_result));
 
 /* Writes a copy of in as out in Explicit VR Little Endian (decompressing JPEG baseline,
