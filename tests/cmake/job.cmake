@@ -1,0 +1,34 @@
+# core/config, core/job and the `handoff` command.
+
+add_executable(config_test ${HO_TEST_ROOT}/unit/config_test.c)
+target_link_libraries(config_test PRIVATE ho_job)
+add_test(NAME config_unit COMMAND config_test)
+set_tests_properties(config_unit PROPERTIES LABELS unit)
+
+# Fuzz target: libFuzzer with -DHO_FUZZ=ON (clang), and always a corpus replay under ctest.
+add_executable(config_fuzz_replay ${HO_TEST_ROOT}/fuzz/config_fuzz.c ${HO_TEST_ROOT}/fuzz/fuzz_replay.c)
+target_link_libraries(config_fuzz_replay PRIVATE ho_job)
+add_test(NAME config_fuzz_corpus COMMAND config_fuzz_replay ${HO_TEST_ROOT}/fuzz/corpus/config)
+set_tests_properties(config_fuzz_corpus PROPERTIES LABELS unit)
+if(HO_FUZZ)
+	add_executable(config_fuzz ${HO_TEST_ROOT}/fuzz/config_fuzz.c)
+	target_compile_options(config_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_options(config_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_libraries(config_fuzz PRIVATE ho_job)
+endif()
+
+# End-to-end export against Orthanc + libburn stdio: drive, judged by outside tools.
+set(HO_EXPORT_ENV
+	HO_CLI=$<TARGET_FILE:handoff>
+	HO_HWSIM_DATA=${HO_HWSIM_DATA}
+	HO_PACS_PORT=${HO_PACS_PORT}
+	HO_PACS_DIR=${HO_PACS_DIR}
+	HO_PACS_SH=${CMAKE_SOURCE_DIR}/hw-sim/pacs/pacs.sh
+	HO_WORK=${CMAKE_BINARY_DIR}/work/export)
+foreach(t Find Export Refuse)
+	add_test(NAME export_${t} COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/integration/export_test.py ${t})
+	set_tests_properties(export_${t} PROPERTIES LABELS integration FIXTURES_REQUIRED pacs
+		ENVIRONMENT "${HO_EXPORT_ENV}" TIMEOUT 1200)
+endforeach()
+# The corrupt-object case damages the PACS's copy of HO-0006: run it after the rest.
+set_tests_properties(export_Refuse PROPERTIES DEPENDS "export_Find;export_Export")
