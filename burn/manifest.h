@@ -47,6 +47,22 @@ int ho_manifest_write(const ho_manifest *m, const char *path, ho_err *err)
 int ho_manifest_digest(const ho_manifest *m, uint8_t out[static 32])
 	__attribute__((warn_unused_result));
 
+/* The canonical text in a fresh malloc'ed buffer (NUL-terminated; *len excludes the NUL),
+ * owned by the caller. */
+int ho_manifest_text(const ho_manifest *m, char **out, size_t *len)
+	__attribute__((warn_unused_result));
+
+/* Parses canonical text (at most 256 MiB; input from outside, e.g. an auditor's copy).
+ * Anything that is not exactly the canonical form (sorted, unique, lower-case hex,
+ * plain decimal, LF endings, no control characters in paths) fails with HO_EFORMAT, so
+ * a parsed manifest always re-emits to the same bytes and the same digest. */
+int ho_manifest_parse(ho_manifest **out, const char *text, size_t len, ho_err *err)
+	__attribute__((warn_unused_result));
+
+/* ho_manifest_parse of a file. */
+int ho_manifest_read(ho_manifest **out, const char *path, ho_err *err)
+	__attribute__((warn_unused_result));
+
 void ho_manifest_free(ho_manifest *m);
 
 #ifdef __cplusplus

@@ -460,7 +460,7 @@ static int stage_pull(struct job *j)
 					  j->series[k].series_uid);
 		if (j->series[k].expected > 0 &&
 		    j->series[k].received != (unsigned)j->series[k].expected)
-			return ho_err_set(j->err, HO_EIO,
+			return ho_err_set(j->err, HO_ENET,
 					  "The PACS sent %u of the %d images of series %s. Nothing "
 					  "was written; try again.",
 					  j->series[k].received, j->series[k].expected,

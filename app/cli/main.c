@@ -232,8 +232,6 @@ static void on_progress(void *ud, const ho_progress *p)
 			fprintf(stderr, "\r\033[80C %llu/%llu", (unsigned long long)p->items_done,
 				(unsigned long long)p->items_total);
 		b->drawn = 1;
-		if (p->stage != b->last_stage && b->last_stage >= 0)
-			(void)0;
 		b->last_stage = p->stage;
 	}
 }
@@ -325,6 +323,15 @@ static int cmd_export(ho_config *cfg, int argc, char **argv)
 			fprintf(stderr,
 				"handoff: the medium was written in part and may hold patient data: "
 				"do not hand it out; destroy it.\n");
+		if (res.failed_stage == HO_STAGE_WIPE) {
+			fail(&err, rc);
+			return 11;
+		}
+		if (rc == HO_EIO && (res.failed_stage == HO_STAGE_WRITE ||
+				     res.failed_stage == HO_STAGE_VERIFY)) {
+			fail(&err, rc);
+			return 6;
+		}
 		return fail(&err, rc);
 	}
 	hex(digest, res.manifest_digest, 32);
