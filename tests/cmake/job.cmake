@@ -32,3 +32,8 @@ foreach(t Find Export Refuse)
 endforeach()
 # The corrupt-object case damages the PACS's copy of HO-0006: run it after the rest.
 set_tests_properties(export_Refuse PROPERTIES DEPENDS "export_Find;export_Export")
+
+# Benchmark (label bench: run on purpose with `ctest -L bench`; prints ratios).
+add_test(NAME export_bench COMMAND ${HO_TEST_ROOT}/bench/export_bench.sh)
+set_tests_properties(export_bench PROPERTIES LABELS bench FIXTURES_REQUIRED pacs TIMEOUT 3600
+	ENVIRONMENT "HO_CLI=$<TARGET_FILE:handoff>;HO_HWSIM_DATA=${HO_HWSIM_DATA};HO_PACS_PORT=${HO_PACS_PORT};HO_WORK=${CMAKE_BINARY_DIR}/work/export-bench")
