@@ -1,0 +1,277 @@
+#include "core/seal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zip.h>
+
+#include "util/fs.h"
+
+/* Caps on what the caller hands us: a PDI file-set has at most a few tens of thousands
+ * of instances (PS3.10 8.2 IDs give far more, a medium holds far fewer). */
+#define SEAL_MAX_ENTRIES 1000000u
+#define SEAL_MAX_NAME 255u
+
+/* Byte counts of the ZIP format (APPNOTE 6.3.x 4.3.7, 4.3.12, 4.3.16) and of WinZip
+ * AE-x (https://www.winzip.com/en/support/aes-encryption/): AES-256 adds a 16-byte
+ * salt and a 2-byte password verifier before the data and a 10-byte HMAC after it, and
+ * an 11-byte 0x9901 extra field in both headers. */
+#define ZIP_LOCAL_HDR 30u
+#define ZIP_CENTRAL_HDR 46u
+#define ZIP_EOCD 22u
+#define AES_EXTRA 11u
+#define AES256_SALT 16u
+#define AES_PWV 2u
+#define AES_MAC 10u
+/* Zip64 (APPNOTE 4.5.3, 4.3.14/15): libzip adds an extra field once an offset or a size
+ * passes 4 GiB, plus the Zip64 end record and locator. */
+#define ZIP64_EXTRA_MAX 28u
+#define ZIP64_EOCD 56u
+#define ZIP64_LOCATOR 20u
+
+struct seal_state {
+	ho_seal_progress_cb cb;
+	void *ud;
+	uint64_t total;
+	int cancel;
+};
+
+uint64_t ho_seal_stored_size(const char *const *names, const uint64_t *sizes, size_t n)
+{
+	uint64_t total = ZIP_EOCD, data = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t name = strlen(names[i]);
+
+		total += ZIP_LOCAL_HDR + ZIP_CENTRAL_HDR + 2 * (name + AES_EXTRA);
+		total += AES256_SALT + AES_PWV + sizes[i] + AES_MAC;
+		data += sizes[i];
+	}
+	/* Beyond 4 GiB libzip switches to Zip64; count the worst case per entry so that the
+	 * figure stays an upper bound there (below 4 GiB it is exact). */
+	if (total > 0xffffffffu || data > 0xffffffffu || n >= 0xffffu)
+		total += (uint64_t)n * 2 * ZIP64_EXTRA_MAX + ZIP64_EOCD + ZIP64_LOCATOR;
+	return total;
+}
+
+int ho_seal_choose_method(const ho_seal_opts *opts, uint64_t stored_size)
+{
+	if (opts == NULL || opts->method == HO_SEAL_AUTO) {
+		/* Measured (docs/ENCRYPTION.md): deflate saves little on most studies and costs
+		 * several times the CPU of AES on a Pi, so it is used only when it is what
+		 * makes the study fit the medium. */
+		if (opts != NULL && opts->fit_bytes != 0 && stored_size > opts->fit_bytes)
+			return HO_SEAL_DEFLATE;
+		return HO_SEAL_STORE;
+	}
+	return opts->method;
+}
+
+/* PS3.10 8.2 file IDs joined by '/': we accept any bytes but the ones that would
+ * escape the archive root or make an ambiguous name for an extractor. */
+static int name_ok(const char *s)
+{
+	size_t len = strlen(s);
+	const char *p;
+
+	if (len == 0 || len > SEAL_MAX_NAME || s[0] == '/' || s[len - 1] == '/')
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\\' || (unsigned char)*p < 0x20)
+			return 0;
+		if (*p == '/' && p[1] == '/')
+			return 0;
+	}
+	/* no "." or ".." component */
+	p = s;
+	while (*p != '\0') {
+		const char *e = strchr(p, '/');
+		size_t cl = e ? (size_t)(e - p) : strlen(p);
+
+		if ((cl == 1 && p[0] == '.') || (cl == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += cl;
+		if (*p == '/')
+			p++;
+	}
+	return 1;
+}
+
+static void on_progress(zip_t *za, double fraction, void *ud)
+{
+	struct seal_state *st = ud;
+
+	(void)za;
+	if (st->cb != NULL && !st->cancel &&
+	    st->cb(st->ud, fraction, (uint64_t)(fraction * (double)st->total), st->total) != 0)
+		st->cancel = 1;
+}
+
+static int on_cancel(zip_t *za, void *ud)
+{
+	struct seal_state *st = ud;
+
+	(void)za;
+	return st->cancel;
+}
+
+int ho_seal_zip(const char *src_root, const char *const *rel_paths, size_t n,
+		const char *zip_path, const ho_password *pw, const ho_seal_opts *opts,
+		ho_seal_progress_cb progress, void *ud, ho_err *err)
+{
+	struct seal_state st = {progress, ud, 0, 0};
+	zip_t *za = NULL;
+	zip_error_t zerr;
+	uint64_t *sizes = NULL;
+	char *path = NULL;
+	int zerrno = 0, rc = HO_EINVAL, method, level, fd = -1, created = 0;
+	size_t i;
+
+	zip_error_init(&zerr);
+	if (src_root == NULL || zip_path == NULL || pw == NULL || (n > 0 && rel_paths == NULL)) {
+		rc = ho_err_set(err, HO_EINVAL, "sealing was called without its inputs (program "
+			"error); report this to the kiosk's administrator");
+		goto out;
+	}
+	if (opts != NULL && opts->version != HO_SEAL_OPTS_VERSION) {
+		rc = ho_err_set(err, HO_EINVAL, "sealing options of version %u are not "
+			"supported (program error)", opts->version);
+		goto out;
+	}
+	if (n == 0 || n > SEAL_MAX_ENTRIES) {
+		rc = ho_err_set(err, HO_EINVAL, "cannot seal %zu files: there must be between 1 "
+			"and %u", n, SEAL_MAX_ENTRIES);
+		goto out;
+	}
+	if ((sizes = calloc(n, sizeof(*sizes))) == NULL) {
+		rc = ho_err_set(err, HO_ENOMEM, "out of memory preparing the encrypted archive");
+		goto out;
+	}
+	/* Check every source first: a missing file must stop the job before any output. */
+	for (i = 0; i < n; i++) {
+		struct stat sb;
+
+		if (!name_ok(rel_paths[i])) {
+			rc = ho_err_set(err, HO_EINVAL, "the file name \"%.255s\" cannot go into the "
+				"encrypted archive (empty, absolute or with \"..\"); this is a "
+				"program error", rel_paths[i]);
+			goto out;
+		}
+		free(path);
+		if ((path = ho_strfmt("%s/%s", src_root, rel_paths[i])) == NULL) {
+			rc = ho_err_set(err, HO_ENOMEM, "out of memory preparing the encrypted "
+				"archive");
+			goto out;
+		}
+		/* lstat: a symlink in staging is never followed into the archive. */
+		if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			rc = ho_err_set(err, HO_ENOTFOUND, "the staged file %s is missing or not a "
+				"regular file; the export must be started again", rel_paths[i]);
+			goto out;
+		}
+		sizes[i] = (uint64_t)sb.st_size;
+		st.total += sizes[i];
+	}
+	method = ho_seal_choose_method(opts, ho_seal_stored_size(rel_paths, sizes, n));
+	level = opts != NULL && opts->deflate_level > 0 ? opts->deflate_level
+							: HO_SEAL_DEFLATE_LEVEL_DEFAULT;
+	if (method != HO_SEAL_STORE && method != HO_SEAL_DEFLATE) {
+		rc = ho_err_set(err, HO_EINVAL, "unknown compression choice %d (program error)",
+				method);
+		goto out;
+	}
+	if (level < 1 || level > 9) {
+		rc = ho_err_set(err, HO_EINVAL, "deflate level %d is outside 1..9; fix the "
+			"kiosk configuration", level);
+		goto out;
+	}
+
+	/* ZIP_EXCL: never overwrite an archive that is already there (an earlier job's). */
+	if ((za = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &zerrno)) == NULL) {
+		zip_error_init_with_code(&zerr, zerrno);
+		rc = ho_err_set(err, HO_EIO, "cannot create the encrypted archive %s: %s; check "
+			"the staging space", zip_path, zip_error_strerror(&zerr));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		zip_source_t *src;
+		zip_int64_t idx;
+
+		free(path);
+		if ((path = ho_strfmt("%s/%s", src_root, rel_paths[i])) == NULL) {
+			rc = ho_err_set(err, HO_ENOMEM, "out of memory preparing the encrypted "
+				"archive");
+			goto out;
+		}
+		/* zip_source_file opens the file only while libzip copies it in zip_close, so
+		 * memory and open descriptors stay constant whatever the number of files. */
+		if ((src = zip_source_file_create(path, 0, 0, &zerr)) == NULL) {
+			rc = ho_err_set(err, HO_EIO, "cannot read the staged file %s: %s",
+					rel_paths[i], zip_error_strerror(&zerr));
+			goto out;
+		}
+		idx = zip_file_add(za, rel_paths[i], src, ZIP_FL_ENC_UTF_8);
+		if (idx < 0) {
+			zip_source_free(src);
+			rc = ho_err_set(err, HO_EIO, "cannot add %s to the encrypted archive: %s",
+					rel_paths[i], zip_strerror(za));
+			goto out;
+		}
+		/* WinZip AES-256 (libzip writes vendor version AE-2: CRC field 0, integrity
+		 * from the HMAC-SHA1 tag), the password libzip copies and wipes itself. */
+		if (zip_file_set_encryption(za, (zip_uint64_t)idx, ZIP_EM_AES_256,
+					    ho_password_zip(pw)) != 0 ||
+		    zip_set_file_compression(za, (zip_uint64_t)idx,
+					     method == HO_SEAL_STORE ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
+					     method == HO_SEAL_STORE ? 0 : (zip_uint32_t)level) != 0) {
+			rc = ho_err_set(err, HO_ECRYPTO, "cannot set AES-256 encryption for %s: %s",
+					rel_paths[i], zip_strerror(za));
+			goto out;
+		}
+	}
+	if (zip_register_progress_callback_with_state(za, 0.001, on_progress, NULL, &st) != 0 ||
+	    zip_register_cancel_callback_with_state(za, on_cancel, NULL, &st) != 0) {
+		rc = ho_err_set(err, HO_EIO, "cannot follow the progress of sealing: %s",
+				zip_strerror(za));
+		goto out;
+	}
+	/* zip_close streams every source through AES into a temporary file beside zip_path
+	 * and renames it; on failure it removes the temporary. */
+	if (zip_close(za) != 0) {
+		zip_error_t *ze = zip_get_error(za);
+
+		if (st.cancel || zip_error_code_zip(ze) == ZIP_ER_CANCELLED)
+			rc = ho_err_set(err, HO_ECANCEL, "sealing was cancelled; nothing was written");
+		else
+			rc = ho_err_set(err, HO_EIO, "writing the encrypted archive %s failed: %s; "
+				"check the staging space and try again", zip_path,
+				zip_error_strerror(ze));
+		goto out;
+	}
+	za = NULL;
+	created = 1;
+	/* STYLE.md 6: the archive is what gets burned and verified; make it durable. */
+	if ((fd = open(zip_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fchmod(fd, 0600) != 0 || fsync(fd) != 0 || ho_fs_fsync_dir(zip_path) != 0) {
+		rc = ho_err_set(err, HO_EIO, "cannot save the encrypted archive %s: %s", zip_path,
+				strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (za != NULL)
+		zip_discard(za); /* also wipes the password copies libzip holds */
+	if (rc != 0 && created)
+		unlink(zip_path);
+	zip_error_fini(&zerr);
+	free(path);
+	free(sizes);
+	return rc;
+}
