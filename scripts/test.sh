@@ -16,7 +16,7 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
-"$top/scripts/netns.sh" ctest --test-dir "$top/build" --output-on-failure -j2 || status=1
+"$top/scripts/netns.sh" ctest --test-dir "$top/build" --output-on-failure -j2 -LE bench || status=1
 "$top/scripts/netns.sh" ctest --test-dir "$top/build-asan" --output-on-failure -j2 \
 	-L 'unit|integration|fault' -LE 'slow|bench' || status=1
 exit $status
