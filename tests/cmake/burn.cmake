@@ -3,3 +3,30 @@
 
 add_executable(burn_tool ${HO_TEST_ROOT}/integration/burn_tool.c)
 target_link_libraries(burn_tool PRIVATE ho_burn)
+
+# Unit: manifest golden text (tests/unit/burn_manifest_golden.txt, computed with hashlib),
+# round trip, changed byte => different digest, non-canonical texts refused.
+add_executable(burn_manifest_test ${HO_TEST_ROOT}/unit/burn_manifest_test.c)
+target_link_libraries(burn_manifest_test PRIVATE ho_burn PkgConfig::OPENSSL)
+add_test(NAME burn_manifest_unit
+	COMMAND burn_manifest_test ${HO_TEST_ROOT}/unit/burn_manifest_golden.txt)
+set_tests_properties(burn_manifest_unit PROPERTIES LABELS unit)
+# Negative golden: a golden file that is off by one byte must make the test fail.
+add_test(NAME burn_manifest_unit_bad_golden
+	COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/unit/burn_negative_golden.py
+	$<TARGET_FILE:burn_manifest_test> ${HO_TEST_ROOT}/unit/burn_manifest_golden.txt)
+set_tests_properties(burn_manifest_unit_bad_golden PROPERTIES LABELS unit)
+
+# Fuzz: manifest parser; corpus replay always, libFuzzer with -DHO_FUZZ=ON.
+add_executable(burn_manifest_fuzz_replay ${HO_TEST_ROOT}/fuzz/burn_manifest_fuzz.c
+	${HO_TEST_ROOT}/fuzz/fuzz_replay.c)
+target_link_libraries(burn_manifest_fuzz_replay PRIVATE ho_burn)
+add_test(NAME burn_manifest_fuzz_corpus
+	COMMAND burn_manifest_fuzz_replay ${HO_TEST_ROOT}/fuzz/corpus/burn_manifest)
+set_tests_properties(burn_manifest_fuzz_corpus PROPERTIES LABELS unit)
+if(HO_FUZZ)
+	add_executable(burn_manifest_fuzz ${HO_TEST_ROOT}/fuzz/burn_manifest_fuzz.c)
+	target_compile_options(burn_manifest_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_options(burn_manifest_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_libraries(burn_manifest_fuzz PRIVATE ho_burn)
+endif()
