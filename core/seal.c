@@ -102,6 +102,136 @@ static int name_ok(const char *s)
 	return 1;
 }
 
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *b = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(fd, b, len, (off_t)off);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int pwrite_zero32(int fd, uint64_t off)
+{
+	static const uint8_t zero[4];
+	return pwrite(fd, zero, 4, (off_t)off) == 4 ? 0 : -1;
+}
+
+/*
+ * WinZip AE-2 (https://www.winzip.com/en/support/aes-encryption/, "AE-2"): the CRC
+ * field is not used and must be 0, because a CRC of the plaintext leaks information
+ * about it (here: lets someone holding a candidate DICOM file confirm that it is in
+ * the archive). libzip 1.7 marks its entries AE-2 (vendor version 2 in the 0x9901 extra
+ * field) but still stores the CRC, so we clear it in both headers after zip_close.
+ * Readers (7-Zip, libarchive, zip.js) ignore the CRC of AE-2 entries and rely on the
+ * HMAC-SHA1 tag instead. The archive is our own output, read with strict bounds.
+ */
+static int ae2_clear_crc(const char *zip_path, size_t expect_entries)
+{
+	uint8_t tail[22], loc[20], e64[56], h[46], lh[30], *extra = NULL;
+	uint64_t size, eocd, cd_off, cd_size, n_entries, pos, i;
+	struct stat sb;
+	int fd, rc = -1;
+
+	if ((fd = open(zip_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || sb.st_size < 22)
+		goto out;
+	size = (uint64_t)sb.st_size;
+	/* libzip writes no archive comment, so the end record is the last 22 bytes. */
+	eocd = size - 22;
+	if (pread_full(fd, tail, 22, eocd) != 0 || le32(tail) != 0x06054b50u || le16(tail + 20))
+		goto out;
+	n_entries = le16(tail + 10);
+	cd_size = le32(tail + 12);
+	cd_off = le32(tail + 16);
+	if (n_entries == 0xffff || cd_size == 0xffffffffu || cd_off == 0xffffffffu) {
+		/* APPNOTE 4.3.14-15: Zip64 end record, found through its locator */
+		if (eocd < 20 || pread_full(fd, loc, 20, eocd - 20) != 0 ||
+		    le32(loc) != 0x07064b50u || le64(loc + 8) > size - 56 ||
+		    pread_full(fd, e64, 56, le64(loc + 8)) != 0 || le32(e64) != 0x06064b50u)
+			goto out;
+		n_entries = le64(e64 + 32);
+		cd_size = le64(e64 + 40);
+		cd_off = le64(e64 + 48);
+	}
+	if (n_entries != expect_entries || cd_off > size || cd_size > size - cd_off)
+		goto out;
+	if ((extra = malloc(65536)) == NULL)
+		goto out;
+	for (i = 0, pos = cd_off; i < n_entries; i++) {
+		uint64_t local, end;
+		size_t nlen, xlen, clen, k;
+		int ae2 = 0;
+
+		if (pos + 46 > cd_off + cd_size || pread_full(fd, h, 46, pos) != 0 ||
+		    le32(h) != 0x02014b50u)
+			goto out;
+		nlen = le16(h + 28);
+		xlen = le16(h + 30);
+		clen = le16(h + 32);
+		end = pos + 46 + nlen + xlen + clen;
+		if (end > cd_off + cd_size || pread_full(fd, extra, xlen, pos + 46 + nlen) != 0)
+			goto out;
+		local = le32(h + 42);
+		for (k = 0; k + 4 <= xlen;) {
+			size_t id = le16(extra + k), len = le16(extra + k + 2);
+			const uint8_t *d = extra + k + 4;
+
+			if (k + 4 + len > xlen)
+				goto out;
+			if (id == 0x9901 && len >= 7 && le16(d) == 2 && d[2] == 'A' && d[3] == 'E')
+				ae2 = 1;
+			if (id == 0x0001 && local == 0xffffffffu) {
+				/* Zip64 extra: the sizes come first when they overflowed */
+				size_t off = (le32(h + 24) == 0xffffffffu ? 8 : 0) +
+					     (le32(h + 20) == 0xffffffffu ? 8 : 0);
+				if (off + 8 > len)
+					goto out;
+				local = le64(d + off);
+			}
+			k += 4 + len;
+		}
+		if (le16(h + 10) != 99 || !ae2)
+			goto out; /* every entry we write is AES; anything else is a bug */
+		if (local + 30 > cd_off || pread_full(fd, lh, 30, local) != 0 ||
+		    le32(lh) != 0x04034b50u || le16(lh + 8) != 99 || le32(lh + 14) != le32(h + 16))
+			goto out;
+		if (pwrite_zero32(fd, local + 14) != 0 || pwrite_zero32(fd, pos + 16) != 0)
+			goto out;
+		pos = end;
+	}
+	rc = fsync(fd) == 0 ? 0 : -1;
+out:
+	free(extra);
+	close(fd);
+	return rc;
+}
+
 static void on_progress(zip_t *za, double fraction, void *ud)
 {
 	struct seal_state *st = ud;
@@ -255,6 +385,11 @@ int ho_seal_zip(const char *src_root, const char *const *rel_paths, size_t n,
 	}
 	za = NULL;
 	created = 1;
+	if (ae2_clear_crc(zip_path, n) != 0) {
+		rc = ho_err_set(err, HO_EIO, "the encrypted archive %s could not be finished (AE-2 "
+			"headers); check the staging space and try again", zip_path);
+		goto out;
+	}
 	/* STYLE.md 6: the archive is what gets burned and verified; make it durable. */
 	if ((fd = open(zip_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fchmod(fd, 0600) != 0 || fsync(fd) != 0 || ho_fs_fsync_dir(zip_path) != 0) {
