@@ -11,7 +11,13 @@ import { defaultWindow, toImageData } from './render.js';
 
 const T0 = performance.now();
 const $ = (id) => document.getElementById(id);
-const api = (window.HANDOFF_VIEWER = { state: 'start', firstImageMs: null, error: null });
+const api = (window.HANDOFF_VIEWER = { state: 'start', firstImageMs: null, error: null,
+	marks: {} });
+// Timestamps (ms since navigation start) for the benchmark: payload, unlocked, first-image.
+const mark = (name) => {
+	if (!(name in api.marks))
+		api.marks[name] = performance.now();
+};
 
 // Base URL of VIEWER/ from this script's own address, so the medium root can be anywhere.
 const BASE = (() => {
@@ -90,7 +96,9 @@ function askPassword(z) {
 			msg.textContent = 'Checking the password...';
 			$('pw-submit').disabled = true;
 			try {
+				mark('submit');
 				const files = await z.unlock(n.password);
+				mark('unlocked');
 				input.value = '';
 				msg.textContent = '';
 				form.hidden = true;
@@ -359,7 +367,7 @@ async function showSlice(idx) {
 		$('slice-text').textContent = (idx + 1) + ' / ' + se.slices.length;
 		if (api.firstImageMs === null) {
 			api.firstImageMs = performance.now() - T0;
-			api.firstImageAt = Date.now();
+			mark('first-image');
 		}
 	} catch (e) {
 		if (token !== view.token)
@@ -419,7 +427,8 @@ api.imageToCanvas = (x, y) => {
 api.showSlice = (i) => showSlice(i);
 api.current = () => view.series && { index: view.series.index, count: view.series.slices.length,
 	wc: view.wc, ww: view.ww, zoom: view.zoom, series: seriesLabel(view.series),
-	nseries: studies.reduce((n, s) => n + s.series.length, 0) };
+	nseries: studies.reduce((n, s) => n + s.series.length, 0),
+	sidx: studies.flatMap((s) => s.series).indexOf(view.series) };
 
 // ---- interaction -----------------------------------------------------------------
 
@@ -553,6 +562,7 @@ async function start() {
 	} catch (e) {
 		return fail(errText(e) + ' Please choose the data yourself below.');
 	}
+	mark('payload');
 	if (!p || !p.complete) {
 		setState('pick');
 		$('progress').hidden = true;

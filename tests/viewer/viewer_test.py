@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Viewer end-to-end tests: builds a medium (make_media.py, 7z for STUDY.ZIP), installs
+the viewer and its payload with the C API (viewer_install_tool), checks the payload
+round trip (payload_check.mjs) and drives headless Chromium (browser_test.mjs).
+
+Usage: viewer_test.py SCENARIO --tool PATH --dist DIR --viewer DIR --work DIR
+  SCENARIO: encrypted | plain-codecs | pick-zip | pick-files | bench
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+# A password with the look-alike characters 0 and 1 in it; the test types it in lower
+# case with o/l and spaces to check the input rule.
+PASSWORD = "7K0QM1ZP4D9XT2RB"
+TYPED = "7k oq-m lzp-4d9x-t2rb"
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def media_files(root):
+    out = []
+    for d, _, files in os.walk(root):
+        for f in files:
+            out.append(os.path.relpath(os.path.join(d, f), root))
+    return sorted(out, key=lambda p: (p != "DICOMDIR", p))
+
+
+def build(a, set_, encrypted, max_total, extra=()):
+    work = os.path.abspath(a.work)
+    shutil.rmtree(work, ignore_errors=True)
+    staging, medium = os.path.join(work, "staging"), os.path.join(work, "medium")
+    desc = json.loads(run([PY, os.path.join(HERE, "make_media.py"), staging, "--set", set_]
+                          + list(extra), stdout=subprocess.PIPE).stdout)
+    os.makedirs(medium)
+    if encrypted:
+        # 7-Zip's AES-256 ZIP is the WinZip AE-2 format that core/seal writes too.
+        run(["7z", "a", "-bd", "-bso0", "-tzip", "-mem=AES256", "-mx=0", "-p" + PASSWORD,
+             os.path.join(medium, "STUDY.ZIP"), "DICOMDIR", "DICOM"], cwd=staging)
+        payload = ["STUDY.ZIP"]
+    else:
+        for n in ("DICOMDIR", "DICOM"):
+            src = os.path.join(staging, n)
+            (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(medium, n))
+        payload = media_files(medium)
+    run([a.tool, "--dist", a.dist, medium, str(max_total)] + payload)
+    check = ["node", os.path.join(HERE, "payload_check.mjs"), medium]
+    if max_total < sum(os.path.getsize(os.path.join(medium, p)) for p in payload):
+        check.append("--expect-incomplete")
+    run(check)
+    return desc, staging, medium
+
+
+def browser(a, medium, spec):
+    spec.setdefault("shot", os.path.join(os.path.abspath(a.work), "screen.png"))
+    r = subprocess.run(["node", os.path.join(HERE, "browser_test.mjs"), "--viewer", a.viewer,
+                        "--medium", medium, "--spec", json.dumps(spec)],
+                       stdout=subprocess.PIPE, text=True)
+    print(r.stdout, end="")
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario")
+    ap.add_argument("--tool", required=True)
+    ap.add_argument("--dist", required=True)
+    ap.add_argument("--viewer", required=True)
+    ap.add_argument("--work", required=True)
+    a = ap.parse_args()
+    big = 64 * 1024 * 1024
+    if a.scenario == "encrypted":
+        desc, _, medium = build(a, "basic", True, big)
+        r = browser(a, medium, {"password": PASSWORD, "typed": TYPED, "series": desc["series"]})
+    elif a.scenario == "plain-codecs":
+        desc, _, medium = build(a, "codecs", False, big)
+        r = browser(a, medium, {"series": desc["series"]})
+    elif a.scenario == "pick-zip":
+        desc, _, medium = build(a, "basic", True, 1000)
+        r = browser(a, medium, {"scenario": "pick-zip", "password": PASSWORD,
+                                "pick": [os.path.join(medium, "STUDY.ZIP")],
+                                "series": desc["series"]})
+    elif a.scenario == "pick-files":
+        # Files without their folder names: the viewer cannot use DICOMDIR's paths and
+        # must scan every file.
+        desc, _, medium = build(a, "codecs", False, 1000)
+        files = [os.path.join(medium, p) for p in media_files(medium)
+                 if p.startswith("DICOM/")]
+        r = browser(a, medium, {"scenario": "pick-files", "pick": files,
+                                "series": desc["series"]})
+    else:
+        sys.exit("unknown scenario " + a.scenario)
+    sys.exit(r.returncode)
+
+
+if __name__ == "__main__":
+    main()
