@@ -97,6 +97,15 @@ def main():
                  if p.startswith("DICOM/")]
         r = browser(a, medium, {"scenario": "pick-files", "pick": files,
                                 "series": desc["series"]})
+    elif a.scenario == "damaged":
+        # Negative case: a payload script is missing. payload_check must fail, and the
+        # viewer must say so and offer the file picker instead of showing anything.
+        desc, _, medium = build(a, "basic", True, big)
+        os.unlink(os.path.join(medium, "VIEWER", "DATA", "D0000001.JS"))
+        pc = subprocess.run(["node", os.path.join(HERE, "payload_check.mjs"), medium])
+        if pc.returncode == 0:
+            sys.exit("FAIL payload_check accepted a medium with a missing chunk")
+        r = browser(a, medium, {"scenario": "damaged"})
     else:
         sys.exit("unknown scenario " + a.scenario)
     sys.exit(r.returncode)

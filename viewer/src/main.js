@@ -124,20 +124,20 @@ function askPassword(z) {
 
 let studies = [];
 const byName = new Map();
-const cache = new Map(); // name -> {ds, bytes}; LRU by insertion order
+const cache = new Map(); // file -> {ds, size}; LRU by insertion order (names may repeat)
 let cacheBytes = 0;
 const CACHE_MAX = 256 * 1024 * 1024;
 
 async function loadDs(file) {
-	const hit = cache.get(file.name);
+	const hit = cache.get(file);
 	if (hit) {
-		cache.delete(file.name);
-		cache.set(file.name, hit);
+		cache.delete(file);
+		cache.set(file, hit);
 		return hit.ds;
 	}
 	const bytes = await file.read();
 	const ds = parse(bytes);
-	cache.set(file.name, { ds, size: bytes.length });
+	cache.set(file, { ds, size: bytes.length });
 	cacheBytes += bytes.length;
 	for (const [k, v] of cache) {
 		if (cacheBytes <= CACHE_MAX || cache.size <= 1)
@@ -179,6 +179,8 @@ async function openDicom(files) {
 	setState('loading');
 	studies = [];
 	byName.clear();
+	cache.clear();
+	cacheBytes = 0;
 	for (const f of files)
 		byName.set(f.name, f);
 	const dd = files.find((f) => /(^|\/)DICOMDIR$/.test(f.name));

@@ -82,7 +82,12 @@ export async function loadPayload(base, onProgress) {
 	const worker = async () => {
 		while (next <= n) {
 			const i = next++;
-			await loadScript(base + 'DATA/' + chunkName(i));
+			try {
+				await loadScript(base + 'DATA/' + chunkName(i));
+			} catch (e) {
+				throw new Error('part of the viewer data on this medium could not be read (' +
+					chunkName(i) + '); the disc may be scratched or the copy incomplete');
+			}
 			done++;
 			if (onProgress)
 				onProgress(done, n);
