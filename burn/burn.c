@@ -179,6 +179,9 @@ static int master(IsoImage **img_out, IsoWriteOpts **wo_out, const char *src_dir
 	iso_write_opts_set_iso_level(wo, 1);
 	iso_write_opts_set_rockridge(wo, 1);
 	iso_write_opts_set_joliet(wo, 1);
+	/* The forced dot is an ECMA-119 rule only; Joliet readers (Windows) would show
+	 * "DICOMDIR." for it. */
+	iso_write_opts_set_no_force_dots(wo, 2);
 	/* AAIP carries the per-file MD5 references; session + file MD5 tags let
 	 * `xorriso -check_md5` check the medium without us. */
 	iso_write_opts_set_aaip(wo, 1);

@@ -30,3 +30,11 @@ if(HO_FUZZ)
 	target_link_options(burn_manifest_fuzz PRIVATE -fsanitize=fuzzer)
 	target_link_libraries(burn_manifest_fuzz PRIVATE ho_burn)
 endif()
+
+# Integration: burn_tool writes, xorriso/isoinfo/mtools/fsck.fat judge.
+set(HO_BURN_ENV BURN_TOOL=$<TARGET_FILE:burn_tool> HO_WORK=${CMAKE_BINARY_DIR}/work/burn)
+foreach(c optical sim usb)
+	add_test(NAME burn_${c} COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/integration/burn_test.py ${c})
+	set_tests_properties(burn_${c} PROPERTIES LABELS integration ENVIRONMENT "${HO_BURN_ENV}"
+		TIMEOUT 300)
+endforeach()
