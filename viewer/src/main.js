@@ -534,6 +534,7 @@ function wireUi() {
 	const picked = (input) => async () => {
 		if (!input.files || !input.files.length)
 			return;
+		mark('picked');
 		$('picker').hidden = true;
 		$('error').hidden = true;
 		try {
