@@ -38,3 +38,11 @@ foreach(c optical sim usb)
 	set_tests_properties(burn_${c} PROPERTIES LABELS integration ENVIRONMENT "${HO_BURN_ENV}"
 		TIMEOUT 300)
 endforeach()
+
+# Fault: each simulated drive fault, unusable addresses and sticks => clear error, no leftover.
+foreach(c tray_open no_disc too_small write_error read_error bad_address usb)
+	add_test(NAME burn_fault_${c}
+		COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/fault/burn_fault_test.py ${c})
+	set_tests_properties(burn_fault_${c} PROPERTIES LABELS fault ENVIRONMENT "${HO_BURN_ENV}"
+		TIMEOUT 300)
+endforeach()
