@@ -6,7 +6,14 @@
 #                  [--move-port 11112] [--tls] [--with-big]
 #   pacs.sh stop   --dir DIR
 #   pacs.sh status --dir DIR
-#   pacs.sh corrupt --dir DIR [--mode truncate|header|pixels] SOPInstanceUID
+#   pacs.sh corrupt --dir DIR [--mode rows|pixels|truncate|header] SOPInstanceUID
+#
+# corrupt damages the file Orthanc stores for that instance (StorageCompression false and no
+# storage cache, so the file is read again on every retrieve):
+#   rows (default)   Rows := 65535: served as is, Pixel Data no longer matches the header
+#   pixels           4 KiB of 0xA5 in Pixel Data: served; a compressed stream no longer decodes
+#   truncate, header the file no longer parses: Orthanc answers the C-GET sub-operation with
+#                    a failure status ("UnableToProcess") and sends nothing for it
 #
 # Orthanc listens on every interface and has no bind-address option, so `start` refuses to run
 # unless this network namespace holds only loopback (scripts/netns.sh makes one);
@@ -27,15 +34,33 @@ die() {
 	exit 1
 }
 
+check_netns() {
+	[ "${HO_PACS_ALLOW_ANY_INTERFACE:-}" = 1 ] && return 0
+	local others
+	others=$(ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); if ($2 != "lo") print $2 }' |
+		tr '\n' ' ')
+	if [ -n "$others" ]; then
+		die "this network namespace has interfaces besides loopback (${others% }) and" \
+			"Orthanc would listen on all of them: run inside scripts/netns.sh" \
+			"(or set HO_PACS_ALLOW_ANY_INTERFACE=1 on a developer machine)"
+	fi
+}
+
 usage() {
-	sed -n '5,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '5,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
 cmd=${1:-}
-[ -n "$cmd" ] || usage
+case "$cmd" in
+''|-h|--help) usage ;;
+check-netns)
+	# For tests: exit 0 if `start` would accept this network namespace.
+	dir=/nonexistent
+	;;
+esac
 shift
-dir= data= dport=4242 hport=8042 mport=11112 tls=0 big=0 mode=truncate sop=
+dir= data= dport=4242 hport=8042 mport=11112 tls=0 big=0 mode=rows sop=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dir) dir=$2; shift 2 ;;
@@ -51,6 +76,11 @@ while [ $# -gt 0 ]; do
 	*) sop=$1; shift ;;
 	esac
 done
+if [ "$cmd" = check-netns ]; then
+	check_netns
+	echo "pacs.sh: this network namespace has only loopback (or the override is set)"
+	exit 0
+fi
 [ -n "$dir" ] || die "--dir DIR is required"
 for p in "$dport" "$hport" "$mport"; do
 	[[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -gt 0 ] && [ "$p" -lt 65536 ] || die "bad port '$p'"
@@ -89,17 +119,6 @@ do_stop() {
 	rm -f "$pidfile"
 }
 
-check_netns() {
-	[ "${HO_PACS_ALLOW_ANY_INTERFACE:-}" = 1 ] && return 0
-	local others
-	others=$(ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); if ($2 != "lo") print $2 }' |
-		tr '\n' ' ')
-	if [ -n "$others" ]; then
-		die "this network namespace has interfaces besides loopback (${others% }) and" \
-			"Orthanc would listen on all of them: run inside scripts/netns.sh" \
-			"(or set HO_PACS_ALLOW_ANY_INTERFACE=1 on a developer machine)"
-	fi
-}
 
 make_tls() {
 	# A private CA and one server and one client certificate (EC P-256, 2 days: test only).
@@ -305,7 +324,10 @@ do_corrupt() {
 		"$PY" -c 'import json,sys; r=[x["ID"] for x in json.load(sys.stdin)
 if x["Type"]=="Instance"]; print(r[0] if r else "")')
 	[ -n "$id" ] || die "no instance $sop in the PACS"
-	uuid=$(http_get "/instances/$id/attachments/dicom/uuid" | tr -d '"[:space:]')
+	uuid=$(http_get "/instances/$id/attachments/dicom/info" |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["Uuid"])') || uuid=
+	[ "$(http_get "/instances/$id/attachments/dicom/is-compressed")" = 0 ] ||
+		die "Orthanc stores $sop compressed; corrupt needs StorageCompression false"
 	[[ "$uuid" =~ ^[0-9a-f-]{36}$ ]] || die "could not find the attachment of $sop"
 	# Orthanc's filesystem storage layout: storage/<uuid 0-1>/<uuid 2-3>/<uuid>
 	file=$dir/storage/${uuid:0:2}/${uuid:2:2}/$uuid
@@ -325,12 +347,19 @@ assert b[128:132]==b"DICM"
 print(132+12+struct.unpack("<I",b[140:144])[0])' "$file")
 		head -c 64 /dev/zero | tr '\0' '\377' |
 			dd of="$file" bs=1 seek="$meta" conv=notrunc status=none ;;
+	rows)
+		# Rows (0028,0010) := 65535 (explicit VR LE, PS3.5 7.1.2): the file parses and Orthanc
+		# serves it, but Pixel Data no longer matches Rows x Columns (PS3.3 C.7.6.3.1).
+		"$PY" -c 'import sys
+f=open(sys.argv[1],"r+b"); b=f.read(); i=b.find(b"\x28\x00\x10\x00US\x02\x00", 132)
+assert i > 0, "no Rows element"
+f.seek(i+8); f.write(b"\xff\xff"); f.close()' "$file" ;;
 	pixels)
 		# Overwrite 4 KiB at 3/4 of the file (inside Pixel Data) with a fixed pattern: the
 		# file still parses, the image (or the compressed stream) is garbage.
 		head -c 4096 /dev/zero | tr '\0' '\245' |
 			dd of="$file" bs=1 seek=$((size * 3 / 4)) conv=notrunc status=none ;;
-	*) die "unknown --mode '$mode' (truncate, header or pixels)" ;;
+	*) die "unknown --mode '$mode' (rows, pixels, truncate or header)" ;;
 	esac
 	echo "pacs.sh: corrupted ($mode) instance $sop (Orthanc id $id) in $file"
 }
