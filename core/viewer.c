@@ -19,9 +19,9 @@
 #endif
 
 #define COPY_BUF (256U * 1024)
-#define MAX_DEPTH 8            /* PS3.10 8.2 allows 8 levels; the viewer needs 2 */
-#define MAX_CHUNKS 9999999UL   /* D + 7 digits */
-#define MAX_FILES 1000000UL    /* more DICOM files than any CD/DVD holds */
+#define MAX_DEPTH 8          /* PS3.10 8.2 allows 8 levels; the viewer needs 2 */
+#define MAX_CHUNKS 9999999UL /* D + 7 digits */
+#define MAX_FILES 1000000UL  /* more DICOM files than any CD/DVD holds */
 #define MAX_REL_PATH 256
 
 const char *ho_viewer_dist_default(void)
@@ -61,7 +61,7 @@ static int copy_file(const char *src, const char *dst, uint8_t *buf, ho_err *err
 
 	if ((in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		ho_err_set(err, HO_EIO, "cannot read the viewer file %s (%s); rebuild the viewer",
-			   src, strerror(errno));
+		           src, strerror(errno));
 		goto out;
 	}
 	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -69,7 +69,8 @@ static int copy_file(const char *src, const char *dst, uint8_t *buf, ho_err *err
 		goto out;
 	}
 	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0) {
-		ho_err_set(err, HO_EIO, "cannot create %s on the medium (%s)", dst, strerror(errno));
+		ho_err_set(err, HO_EIO, "cannot create %s on the medium (%s)", dst,
+		           strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -84,7 +85,7 @@ static int copy_file(const char *src, const char *dst, uint8_t *buf, ho_err *err
 			break;
 		if (ho_fs_write_full(out, buf, (size_t)n) < 0) {
 			ho_err_set(err, HO_EIO, "writing %s failed (%s); is the staging area full?",
-				   dst, strerror(errno));
+			           dst, strerror(errno));
 			goto out;
 		}
 	}
@@ -108,8 +109,10 @@ static int copy_tree(const char *src, const char *dst, int depth, uint8_t *buf, 
 	if (mkdir(dst, 0755) < 0 && errno != EEXIST)
 		return ho_err_set(err, HO_EIO, "cannot create %s (%s)", dst, strerror(errno));
 	if ((d = opendir(src)) == NULL)
-		return ho_err_set(err, HO_EIO, "cannot open the viewer folder %s (%s); rebuild "
-			"the viewer", src, strerror(errno));
+		return ho_err_set(err, HO_EIO,
+		                  "cannot open the viewer folder %s (%s); rebuild "
+		                  "the viewer",
+		                  src, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		char *s = NULL, *t = NULL;
 		struct stat st;
@@ -118,8 +121,10 @@ static int copy_tree(const char *src, const char *dst, int depth, uint8_t *buf, 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (!name_is_83(de->d_name)) {
-			rc = ho_err_set(err, HO_EINVAL, "viewer file name %s/%s is not 8.3 upper "
-				"case; fix the viewer build", src, de->d_name);
+			rc = ho_err_set(err, HO_EINVAL,
+			                "viewer file name %s/%s is not 8.3 upper "
+			                "case; fix the viewer build",
+			                src, de->d_name);
 			goto out;
 		}
 		s = ho_strfmt("%s/%s", src, de->d_name);
@@ -245,11 +250,11 @@ uint64_t ho_viewer_payload_bytes(uint64_t total, size_t nfiles)
 
 /* Writer state for the payload scripts: one D file open at a time. */
 struct pw {
-	const char *dir;  /* VIEWER/DATA */
-	int fd;           /* current D file or -1 */
-	unsigned long n;  /* number of the current / last D file */
-	size_t used;      /* raw bytes in the current D file */
-	char *enc;        /* base64 buffer */
+	const char *dir; /* VIEWER/DATA */
+	int fd;          /* current D file or -1 */
+	unsigned long n; /* number of the current / last D file */
+	size_t used;     /* raw bytes in the current D file */
+	char *enc;       /* base64 buffer */
 };
 
 static int pw_close(struct pw *w, ho_err *err)
@@ -260,7 +265,7 @@ static int pw_close(struct pw *w, ho_err *err)
 		return 0;
 	if (close(w->fd) < 0)
 		rc = ho_err_set(err, HO_EIO, "writing the viewer payload failed (%s)",
-				strerror(errno));
+		                strerror(errno));
 	w->fd = -1;
 	w->used = 0;
 	return rc;
@@ -272,8 +277,10 @@ static int pw_open_next(struct pw *w, ho_err *err)
 	int rc = 0;
 
 	if (w->n >= MAX_CHUNKS)
-		return ho_err_set(err, HO_ETOOBIG, "the study is too large for viewer payload "
-			"scripts; pass a smaller limit so the viewer asks for the file instead");
+		return ho_err_set(
+		    err, HO_ETOOBIG,
+		    "the study is too large for viewer payload "
+		    "scripts; pass a smaller limit so the viewer asks for the file instead");
 	w->n++;
 	if ((path = ho_strfmt("%s/D%07lu.JS", w->dir, w->n)) == NULL)
 		return ho_err_set(err, HO_ENOMEM, "out of memory writing the viewer payload");
@@ -287,27 +294,29 @@ static int pw_open_next(struct pw *w, ho_err *err)
 
 /* Appends `HANDOFF_DATA.push(fi,off,"...");\n` for len raw bytes. */
 static int pw_push(struct pw *w, size_t fi, uint64_t off, const uint8_t *data, size_t len,
-		   ho_err *err)
+                   ho_err *err)
 {
 	char head[64];
 	size_t elen;
 	int hl;
 
 	hl = snprintf(head, sizeof(head), "HANDOFF_DATA.push(%zu,%llu,\"", fi,
-		      (unsigned long long)off);
+	              (unsigned long long)off);
 	if (hl < 0 || (size_t)hl >= sizeof(head))
 		return ho_err_set(err, HO_EINVAL, "payload header overflow");
 	elen = b64_encode(w->enc, data, len);
 	if (ho_fs_write_full(w->fd, head, (size_t)hl) < 0 ||
 	    ho_fs_write_full(w->fd, w->enc, elen) < 0 || ho_fs_write_full(w->fd, "\");\n", 4) < 0)
-		return ho_err_set(err, HO_EIO, "writing the viewer payload failed (%s); is the "
-			"staging area full?", strerror(errno));
+		return ho_err_set(err, HO_EIO,
+		                  "writing the viewer payload failed (%s); is the "
+		                  "staging area full?",
+		                  strerror(errno));
 	w->used += len;
 	return 0;
 }
 
 static int stream_file(struct pw *w, size_t fi, int fd, uint64_t size, uint8_t *buf,
-		       const char *name, ho_err *err)
+                       const char *name, ho_err *err)
 {
 	uint64_t off = 0;
 	int rc;
@@ -324,8 +333,9 @@ static int stream_file(struct pw *w, size_t fi, int fd, uint64_t size, uint8_t *
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0)
-				return ho_err_set(err, HO_EIO, "reading %s for the viewer failed (%s)",
-						  name, r < 0 ? strerror(errno) : "file shrank");
+				return ho_err_set(err, HO_EIO,
+				                  "reading %s for the viewer failed (%s)", name,
+				                  r < 0 ? strerror(errno) : "file shrank");
 			got += (size_t)r;
 		}
 		if ((rc = pw_push(w, fi, off, buf, want, err)) < 0)
@@ -338,8 +348,8 @@ static int stream_file(struct pw *w, size_t fi, int fd, uint64_t size, uint8_t *
 }
 
 /* INDEX.JS: the only file whose presence the viewer probes. */
-static int write_index(const char *dir, const char *const *rel, const uint64_t *sizes,
-		       size_t n, int complete, unsigned long chunks, uint64_t total, ho_err *err)
+static int write_index(const char *dir, const char *const *rel, const uint64_t *sizes, size_t n,
+                       int complete, unsigned long chunks, uint64_t total, ho_err *err)
 {
 	char *path = NULL, line[MAX_REL_PATH + 64];
 	int fd = -1, rc = HO_EIO;
@@ -354,15 +364,15 @@ static int write_index(const char *dir, const char *const *rel, const uint64_t *
 		goto out;
 	}
 	l = snprintf(line, sizeof(line),
-		     "HANDOFF_PAYLOAD={\"version\":1,\"complete\":%s,\"reason\":\"%s\","
-		     "\"total\":%llu,\"chunks\":%lu,\"files\":[",
-		     complete ? "true" : "false", complete ? "" : "too-large",
-		     (unsigned long long)total, chunks);
+	             "HANDOFF_PAYLOAD={\"version\":1,\"complete\":%s,\"reason\":\"%s\","
+	             "\"total\":%llu,\"chunks\":%lu,\"files\":[",
+	             complete ? "true" : "false", complete ? "" : "too-large",
+	             (unsigned long long)total, chunks);
 	if (l < 0 || (size_t)l >= sizeof(line) || ho_fs_write_full(fd, line, (size_t)l) < 0)
 		goto werr;
 	for (i = 0; complete && i < n; i++) {
 		l = snprintf(line, sizeof(line), "%s\n{\"name\":\"%s\",\"size\":%llu}",
-			     i ? "," : "", rel[i], (unsigned long long)sizes[i]);
+		             i ? "," : "", rel[i], (unsigned long long)sizes[i]);
 		if (l < 0 || (size_t)l >= sizeof(line) || ho_fs_write_full(fd, line, (size_t)l) < 0)
 			goto werr;
 	}
@@ -382,7 +392,7 @@ out:
 }
 
 int ho_viewer_payload_write(const char *medium_root, const char *const *rel_paths, size_t n,
-			    uint64_t max_total, ho_err *err)
+                            uint64_t max_total, ho_err *err)
 {
 	struct pw w = {.dir = NULL, .fd = -1, .n = 0, .used = 0, .enc = NULL};
 	uint64_t *sizes = NULL, total = 0;
@@ -394,24 +404,28 @@ int ho_viewer_payload_write(const char *medium_root, const char *const *rel_path
 	if (medium_root == NULL || (n > 0 && rel_paths == NULL))
 		return ho_err_set(err, HO_EINVAL, "no medium folder given for the viewer payload");
 	if (n > MAX_FILES)
-		return ho_err_set(err, HO_ETOOBIG, "too many files (%zu) for the viewer payload", n);
+		return ho_err_set(err, HO_ETOOBIG, "too many files (%zu) for the viewer payload",
+		                  n);
 	if ((sizes = calloc(n ? n : 1, sizeof(*sizes))) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
 		struct stat st;
 
 		if (rel_paths[i] == NULL || !rel_path_ok(rel_paths[i])) {
-			rc = ho_err_set(err, HO_EINVAL, "file name \"%s\" cannot go into the viewer "
-				"payload (only A-Z a-z 0-9 _ . / allowed)",
-				rel_paths[i] ? rel_paths[i] : "(null)");
+			rc = ho_err_set(err, HO_EINVAL,
+			                "file name \"%s\" cannot go into the viewer "
+			                "payload (only A-Z a-z 0-9 _ . / allowed)",
+			                rel_paths[i] ? rel_paths[i] : "(null)");
 			goto out;
 		}
 		free(path);
 		if ((path = ho_strfmt("%s/%s", medium_root, rel_paths[i])) == NULL)
 			goto nomem;
 		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-			rc = ho_err_set(err, HO_ENOTFOUND, "%s is not a regular file on the medium; "
-				"the viewer payload cannot include it", rel_paths[i]);
+			rc = ho_err_set(err, HO_ENOTFOUND,
+			                "%s is not a regular file on the medium; "
+			                "the viewer payload cannot include it",
+			                rel_paths[i]);
 			goto out;
 		}
 		sizes[i] = (uint64_t)st.st_size;
@@ -437,7 +451,7 @@ int ho_viewer_payload_write(const char *medium_root, const char *const *rel_path
 			fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0) {
 				rc = ho_err_set(err, HO_EIO, "cannot read %s (%s)", path,
-						strerror(errno));
+				                strerror(errno));
 				goto out;
 			}
 			if ((rc = stream_file(&w, i, fd, sizes[i], buf, rel_paths[i], err)) < 0)

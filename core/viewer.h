@@ -35,7 +35,7 @@ const char *ho_viewer_dist_default(void);
  * dist_dir NULL means ho_viewer_dist_default(). Refuses names that are not 8.3 upper
  * case (a build mistake would otherwise make an unreadable CD) and symlinks. */
 int ho_viewer_install(const char *dist_dir, const char *medium_root, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Writes VIEWER/DATA/INDEX.JS and, when the files' total size is <= max_total, the
  * payload scripts VIEWER/DATA/D0000001.JS ... holding every byte of the listed files
@@ -44,7 +44,7 @@ int ho_viewer_install(const char *dist_dir, const char *medium_root, ho_err *err
  * payload script is written and INDEX.JS tells the viewer to ask the user to pick the
  * data. Any previous VIEWER/DATA is replaced. */
 int ho_viewer_payload_write(const char *medium_root, const char *const *rel_paths, size_t n,
-			    uint64_t max_total, ho_err *err) __attribute__((warn_unused_result));
+                            uint64_t max_total, ho_err *err) __attribute__((warn_unused_result));
 
 /* Bytes the payload scripts take on the medium for files totalling total_bytes (an
  * upper bound, for capacity planning before the payload is written). */

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 	}
 	if (ho_viewer_install(dist, argv[i], &err) < 0 ||
 	    ho_viewer_payload_write(argv[i], (const char *const *)argv + i + 2,
-				    (size_t)(argc - i - 2), max, &err) < 0) {
+	                            (size_t)(argc - i - 2), max, &err) < 0) {
 		fprintf(stderr, "viewer_install_tool: %s (%s)\n", err.msg, ho_err_name(err.code));
 		return 1;
 	}

@@ -35,7 +35,7 @@ def media_files(root):
     return sorted(out, key=lambda p: (p != "DICOMDIR", p))
 
 
-def build(a, set_, encrypted, max_total, extra=()):
+def build(a, set_, encrypted, max_total, extra=(), deflate=False):
     work = os.path.abspath(a.work)
     shutil.rmtree(work, ignore_errors=True)
     staging, medium = os.path.join(work, "staging"), os.path.join(work, "medium")
@@ -44,7 +44,8 @@ def build(a, set_, encrypted, max_total, extra=()):
     os.makedirs(medium)
     if encrypted:
         # 7-Zip's AES-256 ZIP is the WinZip AE-2 format that core/seal writes too.
-        run(["7z", "a", "-bd", "-bso0", "-tzip", "-mem=AES256", "-mx=0", "-p" + PASSWORD,
+        run(["7z", "a", "-bd", "-bso0", "-tzip", "-mem=AES256",
+             "-mx=1" if deflate else "-mx=0", "-p" + PASSWORD,
              os.path.join(medium, "STUDY.ZIP"), "DICOMDIR", "DICOM"], cwd=staging)
         payload = ["STUDY.ZIP"]
     else:
@@ -85,7 +86,7 @@ def main():
         desc, _, medium = build(a, "codecs", False, big)
         r = browser(a, medium, {"series": desc["series"]})
     elif a.scenario == "pick-zip":
-        desc, _, medium = build(a, "basic", True, 1000)
+        desc, _, medium = build(a, "basic", True, 1000, deflate=True)
         r = browser(a, medium, {"scenario": "pick-zip", "password": PASSWORD,
                                 "pick": [os.path.join(medium, "STUDY.ZIP")],
                                 "series": desc["series"]})

@@ -18,14 +18,14 @@
 
 static int failures, passes;
 
-#define CHECK(cond, what)                                                                  \
-	do {                                                                               \
-		if (cond) {                                                                \
-			passes++;                                                          \
-		} else {                                                                   \
-			failures++;                                                        \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, what);     \
-		}                                                                          \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			passes++;                                                                  \
+		} else {                                                                           \
+			failures++;                                                                \
+			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, what);             \
+		}                                                                                  \
 	} while (0)
 
 static void put(const char *dir, const char *name, size_t len, int seed)
@@ -123,21 +123,21 @@ int main(int argc, char **argv)
 	put(medium, "DICOM/P0000001/I0000003", HO_VIEWER_CHUNK_RAW + 5, 8);
 	{
 		const char *files[] = {"DICOMDIR", "DICOM/P0000001/I0000001",
-				       "DICOM/P0000001/I0000002", "DICOM/P0000001/I0000003"};
+		                       "DICOM/P0000001/I0000002", "DICOM/P0000001/I0000003"};
 		uint64_t total = 2ULL * HO_VIEWER_CHUNK_RAW + 6;
 
 		ho_err_clear(&err);
 		CHECK(ho_viewer_payload_write(medium, files, 4, total, &err) == 0, err.msg);
 		/* 2*CHUNK+6 bytes fill two scripts exactly and 6 bytes spill into a third */
 		CHECK(exists(data, "D0000001.JS") && exists(data, "D0000002.JS") &&
-		      exists(data, "D0000003.JS") && !exists(data, "D0000004.JS"),
+		          exists(data, "D0000003.JS") && !exists(data, "D0000004.JS"),
 		      "three chunk scripts");
 		CHECK(exists(data, "INDEX.JS"), "INDEX.JS written");
 		CHECK(fsize(data, "D0000001.JS") < (long)(HO_VIEWER_CHUNK_RAW / 3 * 4 + 200),
 		      "chunk size bounded");
 		CHECK(ho_viewer_payload_bytes(total, 4) >=
-		      (uint64_t)(fsize(data, "D0000001.JS") + fsize(data, "D0000002.JS") +
-				 fsize(data, "D0000003.JS") + fsize(data, "INDEX.JS")),
+		          (uint64_t)(fsize(data, "D0000001.JS") + fsize(data, "D0000002.JS") +
+		                     fsize(data, "D0000003.JS") + fsize(data, "INDEX.JS")),
 		      "payload_bytes is an upper bound");
 
 		/* one byte over the limit: no chunks, INDEX.JS says too-large */
@@ -148,13 +148,12 @@ int main(int argc, char **argv)
 	}
 	/* bad paths */
 	{
-		const char *bads[] = {"../etc/passwd", "/etc/passwd", "DICOM//X", "A\"B", "A B",
-				      "DICOM/./X", "", "NOSUCHFILE"};
+		const char *bads[] = {"../etc/passwd", "/etc/passwd", "DICOM//X", "A\"B",
+		                      "A B",           "DICOM/./X",   "",         "NOSUCHFILE"};
 		for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 			const char *one[] = {bads[i]};
 			ho_err_clear(&err);
-			CHECK(ho_viewer_payload_write(medium, one, 1, 1 << 20, &err) < 0,
-			      bads[i]);
+			CHECK(ho_viewer_payload_write(medium, one, 1, 1 << 20, &err) < 0, bads[i]);
 		}
 	}
 	ho_err_clear(&err);
