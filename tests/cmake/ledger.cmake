@@ -1,0 +1,8 @@
+# Tests of the signed handoff log (core/ledger*, audit, note, merkle, crc32c, atna).
+set(HO_LEDGER_SCRATCH ${CMAKE_BINARY_DIR}/ledger-scratch)
+add_executable(ledger_unit ${HO_TEST_ROOT}/unit/ledger_unit.c)
+target_link_libraries(ledger_unit PRIVATE ho_ledger)
+foreach(t crc merkle note roundtrip bitflip kept torn rotate audit)
+	add_test(NAME ledger_${t} COMMAND ledger_unit ${t} ${HO_LEDGER_SCRATCH}/${t})
+	set_tests_properties(ledger_${t} PROPERTIES LABELS unit)
+endforeach()
