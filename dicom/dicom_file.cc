@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -336,6 +337,7 @@ extern "C" int ho_dcm_dicomdir_write(const char *root, const char *fileset_id, i
 		ddpath = std::string(root) + "/DICOMDIR";
 		/* Check every file first, so the message names the first offending file and
 		 * says why, in our words, before DCMTK's more terse checks run. */
+		std::map<std::string, size_t> seen;
 		for (size_t i = 0; i < n; i++) {
 			ho_dcm_instance inst;
 			ho_err e2 = HO_ERR_INIT;
@@ -356,6 +358,16 @@ extern "C" int ho_dcm_dicomdir_write(const char *root, const char *fileset_id, i
 						  "Transcode it to Explicit VR Little Endian first.",
 						  rel_paths[i], inst.transfer_syntax,
 						  ho_dcm_profile_name(profile));
+			/* DCMTK merges records of the same SOP Instance UID (a warning, not
+			 * an error): one of the files would silently vanish from the
+			 * DICOMDIR. */
+			auto ins = seen.emplace(inst.sop_instance_uid, i);
+			if (!ins.second)
+				return ho_err_set(err, HO_EFORMAT,
+						  "%s and %s are the same image (SOP Instance UID "
+						  "%s); a file-set may hold each image once.",
+						  rel_paths[ins.first->second], rel_paths[i],
+						  inst.sop_instance_uid);
 		}
 
 		DicomDirInterface dd;

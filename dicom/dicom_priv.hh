@@ -11,6 +11,12 @@
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmdata/dctk.h"
 
+/* util/ headers are plain C without extern "C" guards: include them as C here, before
+ * dicom.h does (their include guards then keep the C linkage). */
+extern "C" {
+#include "util/err.h"
+#include "util/fs.h"
+}
 #include "dicom/dicom.h"
 
 namespace ho_dcm {
