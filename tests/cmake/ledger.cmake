@@ -6,3 +6,6 @@ foreach(t crc merkle note roundtrip bitflip kept torn rotate audit)
 	add_test(NAME ledger_${t} COMMAND ledger_unit ${t} ${HO_LEDGER_SCRATCH}/${t})
 	set_tests_properties(ledger_${t} PROPERTIES LABELS unit)
 endforeach()
+add_test(NAME ledger_audit_schema COMMAND sh ${HO_TEST_ROOT}/unit/ledger_audit_schema.sh
+	$<TARGET_FILE:ledger_unit> ${HO_TEST_ROOT}/unit/ledger_audit.rng ${HO_LEDGER_SCRATCH}/schema)
+set_tests_properties(ledger_audit_schema PROPERTIES LABELS unit)
