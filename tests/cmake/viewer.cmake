@@ -27,3 +27,15 @@ add_test(NAME viewer_bench
 		--tool $<TARGET_FILE:viewer_install_tool> --dist ${HO_VIEWER_DIST}
 		--viewer ${CMAKE_SOURCE_DIR}/viewer --work ${CMAKE_CURRENT_BINARY_DIR}/viewer-bench)
 set_tests_properties(viewer_bench PROPERTIES LABELS "bench;viewer;slow" TIMEOUT 1200)
+
+# The viewer over a STUDY.ZIP sealed by the kiosk's own core/seal (libzip AE-2, deflate),
+# when that module's test tool is in the build (tests/cmake/seal.cmake sorts first).
+if(TARGET seal_tool)
+	add_test(NAME viewer_browser_kiosk-zip
+		COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/viewer/viewer_test.py kiosk-zip
+			--tool $<TARGET_FILE:viewer_install_tool> --dist ${HO_VIEWER_DIST}
+			--viewer ${CMAKE_SOURCE_DIR}/viewer --seal-tool $<TARGET_FILE:seal_tool>
+			--work ${CMAKE_CURRENT_BINARY_DIR}/viewer-kiosk-zip)
+	set_tests_properties(viewer_browser_kiosk-zip PROPERTIES LABELS "viewer;integration"
+		TIMEOUT 300)
+endif()

@@ -4,7 +4,8 @@ the viewer and its payload with the C API (viewer_install_tool), checks the payl
 round trip (payload_check.mjs) and drives headless Chromium (browser_test.mjs).
 
 Usage: viewer_test.py SCENARIO --tool PATH --dist DIR --viewer DIR --work DIR
-  SCENARIO: encrypted | plain-codecs | pick-zip | pick-files | bench
+  SCENARIO: encrypted | plain-codecs | pick-zip | pick-files | damaged |
+            kiosk-zip (STUDY.ZIP made by core/seal, needs --seal-tool)
 """
 import argparse
 import json
@@ -35,14 +36,21 @@ def media_files(root):
     return sorted(out, key=lambda p: (p != "DICOMDIR", p))
 
 
-def build(a, set_, encrypted, max_total, extra=(), deflate=False):
+def build(a, set_, encrypted, max_total, extra=(), deflate=False, kiosk=False):
     work = os.path.abspath(a.work)
     shutil.rmtree(work, ignore_errors=True)
     staging, medium = os.path.join(work, "staging"), os.path.join(work, "medium")
     desc = json.loads(run([PY, os.path.join(HERE, "make_media.py"), staging, "--set", set_]
                           + list(extra), stdout=subprocess.PIPE).stdout)
     os.makedirs(medium)
-    if encrypted:
+    if encrypted and kiosk:
+        # The kiosk's own sealing (core/seal, libzip AE-2) through its test tool.
+        names = "\n".join(media_files(staging)) + "\n"
+        run([a.seal_tool, "zip-pw", PASSWORD, staging, os.path.join(medium, "STUDY.ZIP"),
+             "deflate" if deflate else "store"], input=names.encode(),
+            stdout=subprocess.DEVNULL)
+        payload = ["STUDY.ZIP"]
+    elif encrypted:
         # 7-Zip's AES-256 ZIP is the WinZip AE-2 format that core/seal writes too.
         run(["7z", "a", "-bd", "-bso0", "-tzip", "-mem=AES256",
              "-mx=1" if deflate else "-mx=0", "-p" + PASSWORD,
@@ -77,6 +85,7 @@ def main():
     ap.add_argument("--dist", required=True)
     ap.add_argument("--viewer", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--seal-tool", help="tests/integration/seal_tool (core/seal)")
     a = ap.parse_args()
     big = 64 * 1024 * 1024
     if a.scenario == "encrypted":
@@ -98,6 +107,11 @@ def main():
                  if p.startswith("DICOM/")]
         r = browser(a, medium, {"scenario": "pick-files", "pick": files,
                                 "series": desc["series"]})
+    elif a.scenario == "kiosk-zip":
+        if not a.seal_tool:
+            sys.exit("kiosk-zip needs --seal-tool")
+        desc, _, medium = build(a, "codecs", True, big, deflate=True, kiosk=True)
+        r = browser(a, medium, {"password": PASSWORD, "typed": TYPED, "series": desc["series"]})
     elif a.scenario == "damaged":
         # Negative case: a payload script is missing. payload_check must fail, and the
         # viewer must say so and offer the file picker instead of showing anything.
