@@ -4,7 +4,8 @@
 #   FIXTURES_REQUIRED pacs_tls     Orthanc, DICOM TLS on ${HO_PACS_TLS_PORT}, certificates in
 #                                  ${HO_PACS_TLS_DIR}/tls/{ca,client}.pem, client.key
 #   FIXTURES_REQUIRED hwsim_big    adds the ~1 GB CT HO-0099 to ${HO_HWSIM_DATA} (bench only)
-# Both PACS call the kiosk HANDOFF at 127.0.0.1:${HO_KIOSK_MOVE_PORT} for C-MOVE.
+# Both PACS call the kiosk HANDOFF at 127.0.0.1:${HO_KIOSK_MOVE_PORT} for C-MOVE: a test that
+# listens on that port must hold RESOURCE_LOCK kiosk_move_port (hwsim_tsyntax does).
 # See hw-sim/README.md for the patients, AETs and credentials.
 if(NOT DEFINED HO_PACS_TLS_DIR)
 	set(HO_PACS_TLS_DIR ${CMAKE_BINARY_DIR}/pacs-tls)
@@ -55,9 +56,9 @@ foreach(t names misfiled noget)
 		LABELS integration TIMEOUT 120 SKIP_RETURN_CODE 77)
 endforeach()
 add_test(NAME hwsim_tsyntax COMMAND ${HO_HWSIM_CHECK} tsyntax --data ${HO_HWSIM_DATA}
-	--port ${HO_PACS_PORT} --pacs-dir ${HO_PACS_DIR})
+	--port ${HO_PACS_PORT} --pacs-dir ${HO_PACS_DIR} --move-port ${HO_KIOSK_MOVE_PORT})
 set_tests_properties(hwsim_tsyntax PROPERTIES FIXTURES_REQUIRED "hwsim_data;pacs"
-	LABELS integration TIMEOUT 120)
+	RESOURCE_LOCK kiosk_move_port LABELS integration TIMEOUT 120)
 add_test(NAME hwsim_tls COMMAND ${HO_HWSIM_CHECK} tls --data ${HO_HWSIM_DATA}
 	--port ${HO_PACS_TLS_PORT} --pacs-dir ${HO_PACS_TLS_DIR})
 set_tests_properties(hwsim_tls PROPERTIES FIXTURES_REQUIRED "hwsim_data;pacs_tls"

@@ -4,7 +4,7 @@ believe it is? One subcommand per ctest test (tests/cmake/hwsim.cmake).
 
   hwsim_check.py names      --data GENDIR --port P
   hwsim_check.py misfiled   --data GENDIR --port P
-  hwsim_check.py tsyntax    --data GENDIR --port P
+  hwsim_check.py tsyntax    --data GENDIR --port P --pacs-dir DIR --move-port M
   hwsim_check.py noget      --data GENDIR --port P
   hwsim_check.py tls        --data GENDIR --port P --pacs-dir DIR
   hwsim_check.py corrupt    --data GENDIR --pacs-dir DIR --port P --http-port H --move-port M
@@ -166,7 +166,8 @@ def t_tsyntax(a, tmp):
 	doc = load(a.data)
 	p = patient(doc, "HO-0008")
 	st = p["studies"][0]
-	prefer = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.5"}
+	prefer = {"1.2.840.10008.1.2.4.50": "+xy", "1.2.840.10008.1.2.4.70": "+xs",
+		"1.2.840.10008.1.2.5": "+xr"}
 	seen = set()
 	for se in st["series"]:
 		ts = se["transfer_syntax"]
@@ -183,12 +184,28 @@ def t_tsyntax(a, tmp):
 			check(len(ids) == 1, "instance %s not in the PACS" % inst["sop_uid"])
 			held = rest(a, "GET", "/instances/%s/metadata/TransferSyntax" % ids[0]["ID"])
 			check(held == ts, "PACS holds %s in %s, expected %s" % (inst["sop_uid"], held, ts))
+		# What it serves by C-MOVE to the kiosk's SCP, which accepts the compressed syntax
+		# first (here the kiosk is the acceptor, so it chooses the syntax).
+		out = os.path.join(tmp, str(se["number"]))
+		os.makedirs(out)
+		r = run(["movescu", "-aet", KIOSK, "-aec", AEC, "-S", "--port", str(a.move_port),
+			prefer[ts], "-od", out, "-k", "QueryRetrieveLevel=SERIES",
+			"-k", "StudyInstanceUID=" + st["study_uid"],
+			"-k", "SeriesInstanceUID=" + se["series_uid"], "127.0.0.1", str(a.port)])
+		check(r.returncode == 0, "movescu failed: " + r.stdout.decode(errors="replace"))
+		files = sorted(glob.glob(os.path.join(out, "*")))
+		check(len(files) == se["instance_count"], "C-MOVE of series %d: got %d of %d" %
+			(se["number"], len(files), se["instance_count"]))
+		for f in files:
+			r = run(["dcmdump", "-q", "-M", "+P", "0002,0010", f])
+			check(TS_NAMES[ts] in r.stdout.decode(), "C-MOVE served %s in %r, expected %s" %
+				(f, r.stdout.decode().strip(), TS_NAMES[ts]))
 	check(seen == set(prefer), "transfer syntaxes generated: %r" % seen)
 	# Negative control: the uncompressed demo patient is not reported as compressed.
 	demo = patient(doc, "HO-0001")["studies"][0]["series"][0]["instances"][0]
 	r = run(["dcmdump", "-q", "-M", "+P", "0002,0010", os.path.join(a.data, demo["path"])])
 	check("LittleEndianExplicit" in r.stdout.decode(), "HO-0001 is not Explicit VR LE")
-	print("tsyntax: JPEG baseline, JPEG lossless SV1 and RLE on disk and as held by the PACS")
+	print("tsyntax: JPEG baseline, JPEG lossless SV1 and RLE on disk, in the PACS, by C-MOVE")
 
 
 def t_noget(a, tmp):
