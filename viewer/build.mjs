@@ -27,4 +27,8 @@ await build({
 	define: { 'import.meta.url': '""' },
 });
 copyFileSync(join(here, 'src/viewer.css'), join(out, 'VIEWER/VIEWER.CSS'));
+// JPEG 2000: OpenJPEG with its WebAssembly embedded (no fetch from file://), loaded by
+// the viewer only when an image needs it.
+copyFileSync(join(here, 'node_modules/@cornerstonejs/codec-openjpeg/dist/openjpegjs_decode.js'),
+	join(out, 'VIEWER/J2K.JS'));
 copyFileSync(join(here, 'src/index.htm'), join(out, 'INDEX.HTM'));

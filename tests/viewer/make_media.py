@@ -79,7 +79,7 @@ def write_series(out, series_no, kind, count, size):
     paths = []
     for k in range(count):
         ts = ImplicitVRLittleEndian if kind == "implicit12" else ExplicitVRLittleEndian
-        if kind in ("ct16s", "implicit12", "jpegll", "rle", "big"):
+        if kind in ("ct16s", "implicit12", "jpegll", "rle", "big", "j2k"):
             ds = base(series_no, k + 1, uid, CT, ts, "CT", kind)
             ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
             ds.PixelSpacing = [0.7, 0.7]
@@ -131,6 +131,24 @@ def write_series(out, series_no, kind, count, size):
         p = os.path.join(d, f"I{k + 1:07d}")
         ds.save_as(p, write_like_original=False)
         paths.append(p)
+    if kind == "j2k":
+        # JPEG 2000 lossless (PS3.5 A.4.4), one fragment per frame
+        from pydicom.encaps import encapsulate
+        enc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "j2k_encode.cjs")
+        for p in paths:
+            ds = pydicom.dcmread(p)
+            with open(p + ".raw", "wb") as f:
+                f.write(ds.PixelData)
+            subprocess.run(["node", enc, p + ".raw", p + ".j2k", str(ds.Columns), str(ds.Rows),
+                            str(ds.BitsStored), str(ds.PixelRepresentation), "1"], check=True)
+            with open(p + ".j2k", "rb") as f:
+                ds.PixelData = encapsulate([f.read()])
+            ds["PixelData"].VR = "OB"
+            ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.90"
+            ds.is_implicit_VR = False
+            ds.save_as(p, write_like_original=False)
+            os.unlink(p + ".raw")
+            os.unlink(p + ".j2k")
     tool = {"jpegll": ["dcmcjpeg", "+e1"], "jpeg8": ["dcmcjpeg", "+eb"],
             "rle": ["dcmcrle"]}.get(kind)
     if tool:
@@ -143,7 +161,7 @@ def write_series(out, series_no, kind, count, size):
 SETS = {
     "basic": [("ct16s", 3)],
     "codecs": [("ct16s", 3), ("implicit12", 1), ("jpegll", 2), ("rle", 2), ("jpeg8", 1),
-               ("mono1", 1), ("rgb", 1)],
+               ("mono1", 1), ("rgb", 1), ("j2k", 2)],
 }
 
 

@@ -6,6 +6,43 @@
 import dicomParser from 'dicom-parser';
 import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { decodeRle } from './rle.js';
+import { loadScript } from './payload.js';
+
+// JPEG 2000 (OpenJPEG compiled to WebAssembly, embedded in VIEWER/J2K.JS) is large, so
+// it is added as a classic script only when an image needs it.
+let codecBase = 'VIEWER/';
+let j2kModule = null;
+export function setCodecBase(base) {
+	codecBase = base;
+}
+function j2k() {
+	if (!j2kModule)
+		j2kModule = loadScript(codecBase + 'J2K.JS').then(() => {
+			if (typeof window.OpenJPEGJS !== 'function')
+				throw new Error('the JPEG 2000 decoder did not load');
+			return window.OpenJPEGJS();
+		}).catch((e) => {
+			j2kModule = null;
+			throw new Error('the JPEG 2000 decoder (VIEWER/J2K.JS) could not be loaded');
+		});
+	return j2kModule;
+}
+
+async function decodeJ2k(frameBytes, p) {
+	const m = await j2k();
+	const dec = new m.J2KDecoder();
+	try {
+		dec.getEncodedBuffer(frameBytes.length).set(frameBytes);
+		dec.decode();
+		const fi = dec.getFrameInfo();
+		if (fi.width !== p.cols || fi.height !== p.rows || fi.componentCount !== p.spp)
+			throw new Error('the JPEG 2000 image does not match its header');
+		// Copy out of the WebAssembly heap before the decoder is freed.
+		return new Uint8Array(dec.getDecodedBuffer()).slice();
+	} finally {
+		dec.delete && dec.delete();
+	}
+}
 
 export const TS = {
 	IMPLICIT_LE: '1.2.840.10008.1.2',
@@ -196,7 +233,7 @@ export function imageParams(ds) {
 
 export function supportedSyntax(ts) {
 	return [TS.IMPLICIT_LE, TS.EXPLICIT_LE, TS.EXPLICIT_BE, TS.JPEG_BASELINE, TS.JPEG_LOSSLESS,
-		TS.JPEG_LOSSLESS_SV1, TS.RLE].includes(ts);
+		TS.JPEG_LOSSLESS_SV1, TS.RLE, TS.J2K_LOSSLESS, TS.J2K].includes(ts);
 }
 
 function syntaxName(ts) {
@@ -334,6 +371,17 @@ export async function decodeFrame(ds, frame) {
 		if (bytes.length < frameBytes)
 			throw new Error('the JPEG lossless image is smaller than its header says');
 		bytes = bytes.subarray(0, frameBytes);
+		break;
+	}
+	case TS.J2K_LOSSLESS:
+	case TS.J2K: {
+		bytes = await decodeJ2k(encapsulatedFrame(ds, el, frame, p.frames), p);
+		if (bytes.length < frameBytes)
+			throw new Error('the JPEG 2000 image is smaller than its header says');
+		bytes = bytes.subarray(0, frameBytes);
+		// OpenJPEG undoes the multi-component transform: YBR_RCT/ICT arrive as RGB.
+		if (p.spp === 3)
+			photometric = 'RGB';
 		break;
 	}
 	case TS.JPEG_BASELINE:

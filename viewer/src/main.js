@@ -5,7 +5,8 @@
 import { normalizePassword } from './password.js';
 import { loadPayload } from './payload.js';
 import { fromBlob, fromPicked, openZip, WrongPasswordError, normName } from './store.js';
-import { parse, instanceInfo, decodeFrame, dateText, imageParams } from './dicom.js';
+import { parse, instanceInfo, decodeFrame, dateText, imageParams, setCodecBase } from
+	'./dicom.js';
 import { readDicomdir } from './dicomdir.js';
 import { defaultWindow, toImageData } from './render.js';
 
@@ -24,6 +25,8 @@ const BASE = (() => {
 	const s = document.currentScript && document.currentScript.src;
 	return s ? s.replace(/[^/]*$/, '') : 'VIEWER/';
 })();
+
+setCodecBase(BASE);
 
 function setState(s) {
 	api.state = s;
