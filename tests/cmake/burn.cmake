@@ -46,3 +46,9 @@ foreach(c tray_open no_disc too_small write_error read_error bad_address usb)
 	set_tests_properties(burn_fault_${c} PROPERTIES LABELS fault ENVIRONMENT "${HO_BURN_ENV}"
 		TIMEOUT 300)
 endforeach()
+
+# Bench (ctest -L bench only): ours vs an xorriso + sha256sum script on a ~200 MB tree, and
+# the simulated CD 52x drive against the time the medium alone needs.
+add_test(NAME burn_bench COMMAND ${HO_TEST_ROOT}/bench/burn_bench.sh $<TARGET_FILE:burn_tool>
+	${CMAKE_BINARY_DIR}/work/burn-bench 200 3)
+set_tests_properties(burn_bench PROPERTIES LABELS bench TIMEOUT 1800)
