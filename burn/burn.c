@@ -371,9 +371,9 @@ static int file_medium_check(const ho_drive_addr *a, int *existed, ho_err *err)
 		return ho_err_set(err, HO_ENOMEM, "out of memory");
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		rc = ho_err_set(err, HO_EDEVICE,
-				"the folder %s for the simulated disc does not exist; check the "
-				"drive setting",
-				dir);
+				"cannot create the disc image %s: the folder %s does not exist; "
+				"check the drive setting",
+				a->path, dir);
 	free(dir);
 	return rc;
 }
@@ -420,12 +420,13 @@ int ho_burn_capacity(const char *drive, uint64_t *out, ho_err *err)
 	if ((rc = ho_drive_addr_parse(&a, drive, err)) < 0 ||
 	    (rc = ho_drive_addr_check_loaded(&a, err)) < 0)
 		return rc;
+	/* An unusable address must show up here, before the job pulls any PHI. */
+	if (a.is_file && (rc = file_medium_check(&a, &existed, err)) < 0)
+		return rc;
 	if (a.is_sim) {
 		*out = a.capacity;
 		return 0;
 	}
-	if (a.is_file && (rc = file_medium_check(&a, &existed, err)) < 0)
-		return rc;
 	if ((rc = lib_ready(err)) < 0)
 		return rc;
 	pthread_mutex_lock(&g_lock);

@@ -78,7 +78,8 @@ def case_read_error():
 def case_bad_address():
     d, tree, img = setup("addr")
     for addr, code, words in [
-        ("stdio:/nonexistent/dir/x.iso", HO_EDEVICE, ["/nonexistent/dir", "does not exist"]),
+        ("stdio:/nonexistent/dir/x.iso", HO_EDEVICE, ["/nonexistent/dir/x.iso", "does not exist"]),
+        ("sim:/nonexistent/dir/x.iso?media=cd", HO_EDEVICE, ["/nonexistent/dir/x.iso"]),
         ("stdio:/dev/null", HO_EDEVICE, ["not an image file"]),
         ("/dev/null", HO_EDEVICE, ["cannot open the drive"]),
         ("/dev/ho-no-such-drive", HO_EDEVICE, ["cannot open the drive"]),
@@ -91,6 +92,8 @@ def case_bad_address():
         ("sim:%s?speed=fast" % img, HO_EDEVICE, ["setting we do not know"]),
     ]:
         expect_err(tool("write", addr, tree, "V"), code, words, "write to %r" % addr)
+        # core/ probes the drive with ho_burn_capacity before pulling any PHI.
+        expect_err(tool("capacity", addr), code, words, "capacity of %r" % addr)
     expect_err(tool("verify", "stdio:" + img, tree), HO_EDEVICE, ["no written disc"],
                "verify of nothing")
     # Not a file-set: missing folder, bad label, a symlink inside.
