@@ -39,3 +39,14 @@ if(TARGET seal_tool)
 	set_tests_properties(viewer_browser_kiosk-zip PROPERTIES LABELS "viewer;integration"
 		TIMEOUT 300)
 endif()
+
+# The same in Firefox (Debian firefox-esr) when it is installed; skipped otherwise.
+foreach(scn encrypted plain-codecs pick-zip)
+	add_test(NAME viewer_firefox_${scn}
+		COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/viewer/viewer_test.py ${scn} --browser firefox
+			--tool $<TARGET_FILE:viewer_install_tool> --dist ${HO_VIEWER_DIST}
+			--viewer ${CMAKE_SOURCE_DIR}/viewer
+			--work ${CMAKE_CURRENT_BINARY_DIR}/viewer-ff-${scn})
+	set_tests_properties(viewer_firefox_${scn} PROPERTIES LABELS "viewer;integration"
+		TIMEOUT 300 SKIP_RETURN_CODE 77)
+endforeach()

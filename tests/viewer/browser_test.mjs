@@ -33,7 +33,15 @@ const check = (cond, what) => {
 };
 
 const profile = mkdtempSync(join(tmpdir(), 'ho-chromium-'));
-const browser = await puppeteer.launch({
+const firefox = spec.browser === 'firefox';
+const browser = await puppeteer.launch(firefox ? {
+	browser: 'firefox',
+	executablePath: process.env.HO_FIREFOX || '/usr/bin/firefox-esr',
+	headless: true,
+	userDataDir: profile,
+	defaultViewport: { width: 1200, height: 800, deviceScaleFactor: 1 },
+	protocolTimeout: 240000,
+} : {
 	executablePath: process.env.HO_CHROMIUM || '/usr/bin/chromium',
 	headless: true,
 	args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',

@@ -70,6 +70,8 @@ def build(a, set_, encrypted, max_total, extra=(), deflate=False, kiosk=False):
 
 
 def browser(a, medium, spec):
+    if a.browser != "chromium":
+        spec["browser"] = a.browser
     spec.setdefault("shot", os.path.join(os.path.abspath(a.work), "screen.png"))
     r = subprocess.run(["node", os.path.join(HERE, "browser_test.mjs"), "--viewer", a.viewer,
                         "--medium", medium, "--spec", json.dumps(spec)],
@@ -85,8 +87,13 @@ def main():
     ap.add_argument("--dist", required=True)
     ap.add_argument("--viewer", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--browser", default="chromium", choices=["chromium", "firefox"])
     ap.add_argument("--seal-tool", help="tests/integration/seal_tool (core/seal)")
     a = ap.parse_args()
+    if a.browser == "firefox" and not os.path.exists(os.environ.get("HO_FIREFOX",
+                                                                    "/usr/bin/firefox-esr")):
+        print("firefox-esr is not installed: skipped")
+        sys.exit(77)
     big = 64 * 1024 * 1024
     if a.scenario == "encrypted":
         desc, _, medium = build(a, "basic", True, big)
