@@ -59,17 +59,95 @@ uint64_t ho_seal_stored_size(const char *const *names, const uint64_t *sizes, si
 	return total;
 }
 
-int ho_seal_choose_method(const ho_seal_opts *opts, uint64_t stored_size)
+/* PS3.5 Annex A: the transfer syntaxes whose pixel data is not compressed. */
+static const char *const uncompressed_ts[] = {
+	"1.2.840.10008.1.2",   /* Implicit VR Little Endian */
+	"1.2.840.10008.1.2.1", /* Explicit VR Little Endian */
+	"1.2.840.10008.1.2.2", /* Explicit VR Big Endian (retired) */
+};
+
+/* PS3.5 7.1.2: these VRs have 2 reserved bytes and a 32-bit length. */
+static int long_vr(const uint8_t vr[static 2])
 {
-	if (opts == NULL || opts->method == HO_SEAL_AUTO) {
-		/* Measured (docs/ENCRYPTION.md): deflate saves little on most studies and costs
-		 * several times the CPU of AES on a Pi, so it is used only when it is what
-		 * makes the study fit the medium. */
-		if (opts != NULL && opts->fit_bytes != 0 && stored_size > opts->fit_bytes)
-			return HO_SEAL_DEFLATE;
-		return HO_SEAL_STORE;
+	static const char l[][3] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+				    "SV", "UC", "UN", "UR", "UT", "UV"};
+
+	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+		if (vr[0] == l[i][0] && vr[1] == l[i][1])
+			return 1;
+	return 0;
+}
+
+/* Reads the Transfer Syntax UID (0002,0010) from a Part 10 file meta header (PS3.10
+ * 7.1: 128-byte preamble, "DICM", group 0002 in Explicit VR Little Endian). Returns 0
+ * and fills ts, or -1 when the file is not Part 10 or the element is not in the first
+ * 4 KiB (our own staged files; the cap keeps this a bounded read). */
+static int sniff_ts(const char *path, char ts[static 65])
+{
+	uint8_t b[4096];
+	size_t len = 0, pos = 132;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	while (len < sizeof(b)) {
+		ssize_t n = read(fd, b + len, sizeof(b) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
 	}
-	return opts->method;
+	close(fd);
+	if (len < 132 || memcmp(b + 128, "DICM", 4) != 0)
+		return -1;
+	while (pos + 8 <= len) {
+		uint16_t group = (uint16_t)(b[pos] | b[pos + 1] << 8);
+		uint16_t elem = (uint16_t)(b[pos + 2] | b[pos + 3] << 8);
+		const uint8_t *vr = b + pos + 4;
+		size_t vlen, hdr;
+
+		if (group != 0x0002)
+			break;
+		if (long_vr(vr)) {
+			if (pos + 12 > len)
+				break;
+			vlen = (size_t)b[pos + 8] | (size_t)b[pos + 9] << 8 |
+			       (size_t)b[pos + 10] << 16 | (size_t)b[pos + 11] << 24;
+			hdr = 12;
+		} else {
+			vlen = (size_t)(b[pos + 6] | b[pos + 7] << 8);
+			hdr = 8;
+		}
+		if (vlen > len - pos - hdr)
+			break;
+		if (elem == 0x0010) {
+			if (vlen == 0 || vlen > 64)
+				break;
+			memcpy(ts, b + pos + hdr, vlen);
+			/* UI values are padded with NUL to even length (PS3.5 9.1) */
+			while (vlen > 0 && (ts[vlen - 1] == '\0' || ts[vlen - 1] == ' '))
+				vlen--;
+			ts[vlen] = '\0';
+			rc = 0;
+			break;
+		}
+		pos += hdr + vlen;
+	}
+	return rc;
+}
+
+int ho_seal_auto_method(const char *path)
+{
+	char ts[65];
+	size_t i;
+
+	if (sniff_ts(path, ts) != 0)
+		return HO_SEAL_DEFLATE; /* DICOMDIR-less text, README...: deflate */
+	for (i = 0; i < sizeof(uncompressed_ts) / sizeof(uncompressed_ts[0]); i++)
+		if (strcmp(ts, uncompressed_ts[i]) == 0)
+			return HO_SEAL_DEFLATE;
+	return HO_SEAL_STORE;
 }
 
 /* PS3.10 8.2 file IDs joined by '/': we accept any bytes but the ones that would
@@ -307,10 +385,10 @@ int ho_seal_zip(const char *src_root, const char *const *rel_paths, size_t n,
 		sizes[i] = (uint64_t)sb.st_size;
 		st.total += sizes[i];
 	}
-	method = ho_seal_choose_method(opts, ho_seal_stored_size(rel_paths, sizes, n));
+	method = opts != NULL ? opts->method : HO_SEAL_AUTO;
 	level = opts != NULL && opts->deflate_level > 0 ? opts->deflate_level
 							: HO_SEAL_DEFLATE_LEVEL_DEFAULT;
-	if (method != HO_SEAL_STORE && method != HO_SEAL_DEFLATE) {
+	if (method != HO_SEAL_AUTO && method != HO_SEAL_STORE && method != HO_SEAL_DEFLATE) {
 		rc = ho_err_set(err, HO_EINVAL, "unknown compression choice %d (program error)",
 				method);
 		goto out;
@@ -331,6 +409,7 @@ int ho_seal_zip(const char *src_root, const char *const *rel_paths, size_t n,
 	for (i = 0; i < n; i++) {
 		zip_source_t *src;
 		zip_int64_t idx;
+		int m = method;
 
 		free(path);
 		if ((path = ho_strfmt("%s/%s", src_root, rel_paths[i])) == NULL) {
@@ -345,6 +424,8 @@ int ho_seal_zip(const char *src_root, const char *const *rel_paths, size_t n,
 					rel_paths[i], zip_error_strerror(&zerr));
 			goto out;
 		}
+		if (m == HO_SEAL_AUTO)
+			m = ho_seal_auto_method(path);
 		idx = zip_file_add(za, rel_paths[i], src, ZIP_FL_ENC_UTF_8);
 		if (idx < 0) {
 			zip_source_free(src);
@@ -357,8 +438,8 @@ int ho_seal_zip(const char *src_root, const char *const *rel_paths, size_t n,
 		if (zip_file_set_encryption(za, (zip_uint64_t)idx, ZIP_EM_AES_256,
 					    ho_password_zip(pw)) != 0 ||
 		    zip_set_file_compression(za, (zip_uint64_t)idx,
-					     method == HO_SEAL_STORE ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
-					     method == HO_SEAL_STORE ? 0 : (zip_uint32_t)level) != 0) {
+					     m == HO_SEAL_STORE ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
+					     m == HO_SEAL_STORE ? 0 : (zip_uint32_t)level) != 0) {
 			rc = ho_err_set(err, HO_ECRYPTO, "cannot set AES-256 encryption for %s: %s",
 					rel_paths[i], zip_strerror(za));
 			goto out;

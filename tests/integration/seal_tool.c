@@ -1,7 +1,7 @@
 /*
  * seal_tool - drives core/seal, core/escrow and core/pdi_html from shell tests.
  *
- *   seal_tool zip SRC_ROOT ZIP_PATH store|deflate|auto [LEVEL [FIT_BYTES]] < LIST
+ *   seal_tool zip SRC_ROOT ZIP_PATH store|deflate|auto [LEVEL] < LIST
  *       seals the '\n'-separated relative paths of LIST; prints the password
  *       (grouped form) on stdout - tests only: the kiosk never prints it.
  *   seal_tool zip-pw PASSWORD SRC_ROOT ZIP_PATH store|deflate [LEVEL] < LIST
@@ -90,8 +90,6 @@ static int do_zip(ho_password *pw, const char *root, const char *zip, int argc, 
 	o.method = method_of(argv[0]);
 	if (argc > 1)
 		o.deflate_level = (int)strtol(argv[1], NULL, 10);
-	if (argc > 2)
-		o.fit_bytes = strtoull(argv[2], NULL, 10);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = ho_seal_zip(root, (const char *const *)list, n, zip, pw, &o, progress, NULL, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

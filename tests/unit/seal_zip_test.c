@@ -141,15 +141,39 @@ int main(void)
 	printf("deflate level 1: %ld\n", file_size(z2));
 	CHECK(file_size(z2) > 0 && file_size(z2) < file_size(z1) * 3 / 4);
 
-	/* AUTO: stores with room, deflates when the stored size does not fit */
-	o.method = HO_SEAL_AUTO;
-	o.fit_bytes = 0;
-	CHECK(ho_seal_choose_method(&o, est) == HO_SEAL_STORE);
-	o.fit_bytes = est;
-	CHECK(ho_seal_choose_method(&o, est) == HO_SEAL_STORE);
-	o.fit_bytes = est - 1;
-	CHECK(ho_seal_choose_method(&o, est) == HO_SEAL_DEFLATE);
-	CHECK(ho_seal_choose_method(NULL, est) == HO_SEAL_STORE);
+	/* AUTO: by transfer syntax in the Part 10 header (non-DICOM files are deflated) */
+	{
+		static const struct {
+			const char *ts;
+			int want;
+		} cases[] = {
+			{"1.2.840.10008.1.2.1", HO_SEAL_DEFLATE}, {"1.2.840.10008.1.2", HO_SEAL_DEFLATE},
+			{"1.2.840.10008.1.2.2", HO_SEAL_DEFLATE}, {"1.2.840.10008.1.2.4.50", HO_SEAL_STORE},
+			{"1.2.840.10008.1.2.4.70", HO_SEAL_STORE}, {"1.2.840.10008.1.2.5", HO_SEAL_STORE},
+			{"1.2.840.10008.1.2.4.90", HO_SEAL_STORE}, {"1.2.840.10008.1.2.1.99", HO_SEAL_STORE},
+		};
+		char *p = ho_strfmt("%s/P10", out);
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			uint8_t f[512] = {0};
+			size_t pos = 132, l = strlen(cases[i].ts), lp = (l + 1) & ~(size_t)1;
+
+			memcpy(f + 128, "DICM", 4);
+			/* (0002,0001) OB first: a long-form VR before the one we look for */
+			memcpy(f + pos, "\x02\x00\x01\x00OB\x00\x00\x02\x00\x00\x00\x00\x01", 14);
+			pos += 14;
+			memcpy(f + pos, "\x02\x00\x10\x00UI", 6);
+			f[pos + 6] = (uint8_t)lp;
+			memcpy(f + pos + 8, cases[i].ts, l);
+			pos += 8 + lp;
+			CHECK(ho_fs_write_atomic(p, f, pos, 0600, NULL) == 0);
+			CHECK(ho_seal_auto_method(p) == cases[i].want);
+		}
+		CHECK(ho_seal_auto_method(z1) == HO_SEAL_DEFLATE);        /* not DICOM */
+		CHECK(ho_seal_auto_method("/nonexistent") == HO_SEAL_DEFLATE);
+		unlink(p);
+		free(p);
+	}
 
 	/* cancel: HO_ECANCEL and no file (nor libzip temporary) left */
 	unlink(z2);
