@@ -124,7 +124,9 @@ static void now_times(const ho_ledger *l, ho_envelope *e)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	e->mono_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	if (l->opts.fixed_utc_ns != 0) {
-		e->utc_ns = l->opts.fixed_utc_ns + (int64_t)(l->next_seq * 1000000000ull);
+		e->utc_ns = l->opts.fixed_utc_ns +
+			    (int64_t)l->next_seq * (l->opts.utc_step_ns ? l->opts.utc_step_ns
+								: 1000000000LL);
 		e->time_source = HO_LEDGER_TIME_TEST;
 		return;
 	}
@@ -1061,6 +1063,15 @@ out:
 	free(xml);
 	free(newp);
 	return rc;
+}
+
+int ho_ledger_sign_note(ho_ledger *l, char **out, size_t *outlen, const char *text, size_t len,
+			ho_err *err)
+{
+	ho_signer *signers[1] = {l->signer};
+	const char *names[1] = {l->origin};
+
+	return ho_note_sign(out, outlen, text, len, signers, names, 1, err);
 }
 
 void ho_ledger_close(ho_ledger *l)

@@ -10,3 +10,7 @@ file(GLOB HO_LEDGER_SRC CONFIGURE_DEPENDS
 add_library(ho_ledger STATIC ${HO_LEDGER_SRC})
 target_link_libraries(ho_ledger PUBLIC ho_util PkgConfig::OPENSSL)
 target_link_libraries(ho_core INTERFACE ho_ledger)
+# Where `handoff log export` finds the docs, the verifier source and the static verifier.
+target_compile_definitions(ho_ledger PRIVATE
+	HO_LEDGER_SOURCE_ROOT="${CMAKE_SOURCE_DIR}"
+	HO_LEDGER_VERIFIER_BIN="${CMAKE_BINARY_DIR}/app/verify/handoff-verify")

@@ -63,11 +63,13 @@ typedef struct ho_ledger_opts {
 	 * always at close) and skip fdatasync. A kiosk never sets these. */
 	unsigned checkpoint_every;
 	bool no_sync;
-	/* Test hook: fixed UTC time (ns since the epoch), 0 = the system clock. */
+	/* Test and benchmark hook: entry n is stamped fixed_utc_ns + n * utc_step_ns (step
+	 * default 1 s) instead of the system clock. 0 = the system clock. */
 	int64_t fixed_utc_ns;
+	int64_t utc_step_ns;
 } ho_ledger_opts;
 
-#define HO_LEDGER_OPTS_INIT {HO_LEDGER_OPTS_VERSION, NULL, NULL, NULL, 0, false, 0, false, 0}
+#define HO_LEDGER_OPTS_INIT {HO_LEDGER_OPTS_VERSION, NULL, NULL, NULL, 0, false, 0, false, 0, 0}
 
 #define HO_LEDGER_ORIGIN_MAX 128
 
@@ -127,6 +129,11 @@ int ho_ledger_vkey(const ho_ledger *l, char *out, size_t outlen);
  * malloc'ed copy if out is not NULL. */
 int ho_ledger_checkpoint(ho_ledger *l, char **out, size_t *outlen, ho_err *err)
 	__attribute__((warn_unused_result));
+
+/* Signs arbitrary text (ending in '\n') as a C2SP note with the log key, e.g. the export
+ * manifest. *out is malloc'ed. */
+int ho_ledger_sign_note(ho_ledger *l, char **out, size_t *outlen, const char *text, size_t len,
+			ho_err *err) __attribute__((warn_unused_result));
 
 void ho_ledger_close(ho_ledger *l);
 

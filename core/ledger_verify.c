@@ -556,3 +556,113 @@ int ho_ledger_read_vkey(ho_note_verifier *v, const char *path, ho_err *err)
 	free(buf);
 	return rc;
 }
+
+/* Copies the value of attr="..." found inside [tag, tag end) into out, unescaping the
+ * five XML entities. */
+static void copy_attr(char *out, size_t outlen, const char *tag, const char *end,
+		      const char *attr)
+{
+	char pat[64];
+	const char *p, *q;
+	size_t o = 0;
+	int n = snprintf(pat, sizeof(pat), " %s=\"", attr);
+
+	out[0] = '\0';
+	if (n <= 0 || (size_t)n >= sizeof(pat))
+		return;
+	p = memmem(tag, (size_t)(end - tag), pat, (size_t)n);
+	if (p == NULL)
+		return;
+	p += n;
+	q = memchr(p, '"', (size_t)(end - p));
+	if (q == NULL)
+		return;
+	while (p < q && o + 1 < outlen) {
+		static const struct {
+			const char *ent;
+			char c;
+		} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
+			    {"&apos;", '\''}};
+		bool done = false;
+		if (*p == '&') {
+			for (size_t i = 0; i < 5 && !done; i++) {
+				size_t el = strlen(ents[i].ent);
+				if ((size_t)(q - p) >= el && memcmp(p, ents[i].ent, el) == 0) {
+					out[o++] = ents[i].c;
+					p += el;
+					done = true;
+				}
+			}
+		}
+		if (!done)
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+}
+
+/* Finds the next "<name" tag at or after p; returns its start and sets *end to '>'. */
+static const char *find_tag(const char *p, const char *lim, const char *name, const char **end)
+{
+	size_t nl = strlen(name);
+
+	while (p < lim) {
+		const char *t = memchr(p, '<', (size_t)(lim - p));
+		if (t == NULL)
+			return NULL;
+		if ((size_t)(lim - t) > nl + 1 && memcmp(t + 1, name, nl) == 0 &&
+		    (t[nl + 1] == ' ' || t[nl + 1] == '>' || t[nl + 1] == '/')) {
+			const char *e = memchr(t, '>', (size_t)(lim - t));
+			if (e == NULL)
+				return NULL;
+			*end = e;
+			return t;
+		}
+		p = t + 1;
+	}
+	return NULL;
+}
+
+void ho_ledger_summarize(ho_ledger_summary *s, const uint8_t *xml, size_t len)
+{
+	const char *b = (const char *)xml, *lim = b + len, *t, *e, *p;
+	char tmp[16];
+
+	memset(s, 0, sizeof(*s));
+	if ((t = find_tag(b, lim, "EventIdentification", &e)) != NULL) {
+		copy_attr(tmp, sizeof(tmp), t, e, "EventOutcomeIndicator");
+		s->outcome = (int)strtol(tmp, NULL, 10);
+	}
+	if ((t = find_tag(b, lim, "EventID", &e)) != NULL) {
+		copy_attr(s->event_code, sizeof(s->event_code), t, e, "csd-code");
+		copy_attr(s->event, sizeof(s->event), t, e, "originalText");
+	}
+	if ((t = find_tag(b, lim, "EventTypeCode", &e)) != NULL)
+		copy_attr(s->type, sizeof(s->type), t, e, "originalText");
+	if ((t = find_tag(b, lim, "EventOutcomeDescription", &e)) != NULL) {
+		const char *q = memmem(e, (size_t)(lim - e), "</", 2);
+		size_t n = q ? (size_t)(q - e - 1) : 0;
+		if (n >= sizeof(s->desc))
+			n = sizeof(s->desc) - 1;
+		memcpy(s->desc, e + 1, n);
+		s->desc[n] = '\0';
+	}
+	for (p = b; (t = find_tag(p, lim, "ActiveParticipant", &e)) != NULL; p = e) {
+		const char *close = memmem(e, (size_t)(lim - e), "</ActiveParticipant>", 20);
+		if (s->user[0] == '\0' && memmem(t, (size_t)(e - t), "UserIsRequestor=\"true\"", 22))
+			copy_attr(s->user, sizeof(s->user), t, e, "UserID");
+		if (s->medium[0] == '\0' && close != NULL &&
+		    memmem(e, (size_t)(close - e), "<MediaIdentifier>", 17) != NULL)
+			copy_attr(s->medium, sizeof(s->medium), t, e, "UserID");
+	}
+	for (p = b; (t = find_tag(p, lim, "ParticipantObjectIdentification", &e)) != NULL; p = e) {
+		const char *nx = memmem(e, (size_t)(lim - e), "</ParticipantObjectIdentification>", 34);
+		if (nx == NULL)
+			break;
+		if (memmem(t, (size_t)(e - t), "ParticipantObjectTypeCodeRole=\"1\"", 33) &&
+		    s->patient[0] == '\0')
+			copy_attr(s->patient, sizeof(s->patient), t, e, "ParticipantObjectID");
+		if (memmem(e, (size_t)(nx - e), "csd-code=\"110180\"", 17) &&
+		    memmem(t, (size_t)(e - t), "ParticipantObjectDataLifeCycle=\"10\"", 35))
+			s->studies++;
+	}
+}

@@ -94,6 +94,23 @@ int ho_ledger_walk(const char *dir, ho_ledger_walk_fn fn, void *ctx, ho_err *err
 int ho_ledger_xml_detail(char *out, size_t outlen, const uint8_t *xml, size_t len,
 			 const char *type);
 
+/* A few fields of an audit message for tables and reports, found by plain string search
+ * in the bytes our own builders produce (not a general XML parser). Values are
+ * unescaped and truncated to fit. */
+typedef struct ho_ledger_summary {
+	char event_code[16];  /* EventID csd-code, "110106" */
+	char event[48];       /* EventID originalText */
+	char type[64];        /* first EventTypeCode originalText */
+	int outcome;          /* EventOutcomeIndicator */
+	char user[64];        /* UserID of the requesting participant */
+	char patient[80];     /* ParticipantObjectID of the patient (role 1) */
+	unsigned studies;     /* participant objects that are studies */
+	char medium[64];      /* destination media UserID */
+	char desc[160];       /* EventOutcomeDescription */
+} ho_ledger_summary;
+
+void ho_ledger_summarize(ho_ledger_summary *s, const uint8_t *xml, size_t len);
+
 /* Reads a verifier key file (one vkey line) with a size cap. */
 int ho_ledger_read_vkey(ho_note_verifier *v, const char *path, ho_err *err)
 	__attribute__((warn_unused_result));
