@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <poll.h>
 #include <mutex>
 #include <string>
 #include <sys/stat.h>
@@ -27,6 +28,7 @@
 #include "dcmtk/dcmnet/assoc.h"
 #include "dcmtk/dcmnet/dimse.h"
 #include "dcmtk/dcmnet/diutil.h"
+#include "dcmtk/dcmnet/dcmtrans.h"
 #include "dcmtk/dcmnet/dul.h"
 #include "dcmtk/dcmtls/tlslayer.h"
 
@@ -861,6 +863,17 @@ int do_get(retrieve_state &st, const char *patient_id, const char *study, const 
 		cond = DIMSE_receiveCommand(c.assoc, DIMSE_NONBLOCKING, pc.dimse_s, &rpid, &rsp,
 					    &sd);
 		delete sd;
+		if (cond == DUL_PEERABORTEDASSOCIATION && st.received == 0) {
+			/* Orthanc, among others, answers a C-GET it will not serve for this AE
+			 * with an A-ABORT instead of a failure status. */
+			c.open = false;
+			return ho_err_set(err, HO_EREFUSED,
+					  "The PACS at %s refused the retrieve by C-GET for AE "
+					  "title '%s' (it broke off the connection). Ask the PACS "
+					  "administrator to allow C-GET for this AE, or configure "
+					  "C-MOVE (pacs.move_port).",
+					  pc.where.c_str(), pc.calling.c_str());
+		}
 		if (cond.bad())
 			return net_fail(pc, cond, "retrieve", err);
 		if (rsp.CommandField == DIMSE_C_STORE_RQ) {
@@ -904,6 +917,16 @@ int do_get(retrieve_state &st, const char *patient_id, const char *study, const 
 	}
 }
 
+/* DcmTransportConnection::getSocket() is protected; a pointer to the member taken in a
+ * derived class may be applied to any connection (C++17 [class.protected]). We only
+ * poll() the descriptor; all reading stays with DCMTK. */
+struct socket_of : DcmTransportConnection {
+	static DcmNativeSocketType (DcmTransportConnection::*get())()
+	{
+		return &socket_of::getSocket;
+	}
+};
+
 /* The storage SCP that receives C-MOVE sub-operations (PS3.4 C.4.2.1.3: a separate
  * association from the PACS to our AE title). Runs on its own thread for the duration of
  * one retrieve; accepts only the PACS's AE title calling ours. */
@@ -936,10 +959,21 @@ struct move_scp {
 		return 0;
 	}
 
+	/* Waits up to 50 ms for fd to become readable; DCMTK's own timeouts count whole
+	 * seconds, which would add a second to every C-MOVE when we stop the SCP. */
+	static bool readable(int fd)
+	{
+		struct pollfd p = {fd, POLLIN, 0};
+		return poll(&p, 1, 50) > 0;
+	}
+
 	void run()
 	{
 		try {
+			int lfd = (int)DUL_networkSocket(net->network);
 			while (!st.stop) {
+				if (lfd >= 0 && !readable(lfd))
+					continue;
 				T_ASC_Association *a = nullptr;
 				OFCondition c = ASC_receiveAssociation(net, &a, MAX_PDU, NULL, NULL,
 								       OFFalse, DUL_NOBLOCK, POLL_S);
@@ -999,12 +1033,21 @@ struct move_scp {
 		if (ASC_acknowledgeAssociation(a).bad())
 			return;
 		st.last_activity = now_s();
+		DcmTransportConnection *tc = DUL_getTransportConnection(a->DULassociation);
+		int fd = tc != nullptr ? (int)(tc->*socket_of::get())() : -1;
 		for (;;) {
 			T_DIMSE_Message m;
 			T_ASC_PresentationContextID pid = 0;
 			memset(&m, 0, sizeof(m));
-			OFCondition c =
-				DIMSE_receiveCommand(a, DIMSE_NONBLOCKING, POLL_S, &pid, &m, NULL);
+			/* Data already buffered by DUL, or on the socket: read the command.
+			 * Otherwise look at the stop flag every 50 ms. */
+			if (!ASC_dataWaiting(a, 0) && fd >= 0 && !readable(fd)) {
+				if (st.stop)
+					break;
+				continue;
+			}
+			OFCondition c = DIMSE_receiveCommand(a, DIMSE_NONBLOCKING, st.pc.dimse_s,
+							     &pid, &m, NULL);
 			if (c == DIMSE_NODATAAVAILABLE) {
 				if (st.stop)
 					break;

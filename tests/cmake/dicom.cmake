@@ -11,3 +11,34 @@ set_tests_properties(dicom_unit PROPERTIES LABELS unit TIMEOUT 120
 
 add_executable(dicom_cli ${HO_TEST_ROOT}/integration/dicom_cli.c)
 target_link_libraries(dicom_cli PRIVATE ho_dicom ho_util)
+
+# Against the simulated PACS. Cases that listen on the kiosk's move port take its lock.
+set(HO_DICOM_NET ${HO_PYTHON} ${HO_TEST_ROOT}/integration/dicom_net.py)
+set(HO_DICOM_NET_ARGS --cli $<TARGET_FILE:dicom_cli> --data ${HO_HWSIM_DATA}
+	--aet ${HO_KIOSK_AET} --aec ${HO_PACS_AET} --move-port ${HO_KIOSK_MOVE_PORT})
+foreach(c find get move compressed stop misfiled wrong_called unknown_calling noget
+		unknown_series)
+	add_test(NAME dicom_net_${c}
+		COMMAND ${HO_DICOM_NET} ${c} ${HO_DICOM_NET_ARGS} --port ${HO_PACS_PORT})
+	set_tests_properties(dicom_net_${c} PROPERTIES LABELS integration TIMEOUT 300
+		FIXTURES_REQUIRED "hwsim_data;pacs" RESOURCE_LOCK kiosk_move_port)
+endforeach()
+add_test(NAME dicom_net_down COMMAND ${HO_DICOM_NET} down ${HO_DICOM_NET_ARGS} --port 9)
+set_tests_properties(dicom_net_down PROPERTIES LABELS integration TIMEOUT 60
+	FIXTURES_REQUIRED hwsim_data)
+# Same defaults as tests/cmake/hwsim.cmake, which is included after this file.
+if(NOT DEFINED HO_PACS_TLS_DIR)
+	set(HO_PACS_TLS_DIR ${CMAKE_BINARY_DIR}/pacs-tls)
+endif()
+if(NOT DEFINED HO_PACS_TLS_PORT)
+	set(HO_PACS_TLS_PORT 4343)
+endif()
+add_test(NAME dicom_net_tls COMMAND ${HO_DICOM_NET} tls ${HO_DICOM_NET_ARGS}
+	--port ${HO_PACS_TLS_PORT} --tls-dir ${HO_PACS_TLS_DIR})
+set_tests_properties(dicom_net_tls PROPERTIES LABELS integration TIMEOUT 300
+	FIXTURES_REQUIRED "hwsim_data;pacs_tls")
+# The TCP_NODELAY figure of dicom/README.md (getscu with Nagle on/off vs the shim).
+add_test(NAME dicom_net_nodelay
+	COMMAND ${HO_DICOM_NET} nodelay ${HO_DICOM_NET_ARGS} --port ${HO_PACS_PORT})
+set_tests_properties(dicom_net_nodelay PROPERTIES LABELS bench TIMEOUT 600
+	FIXTURES_REQUIRED "hwsim_data;pacs" RESOURCE_LOCK kiosk_move_port)

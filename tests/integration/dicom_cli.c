@@ -11,7 +11,7 @@
  * find prints one tab-separated line per record:
  *   level pid issuer name birth sex study date accession modalities series modality
  *   series_number num_instances study_desc series_desc
- * get prints one line per instance: sop_instance ts size series patient_id path
+ * get prints one line per instance: sop_instance ts size series patient_id path issuer
  * Both end with "rc=<HO_E name>" on stdout and the message on stderr; exit status is 0 on
  * success, else -rc (the HO_E code), or 100 + callback value for a stop.
  */
@@ -55,8 +55,8 @@ static int print_inst(void *ud, const ho_dcm_instance *i)
 {
 	struct get_ctx *g = ud;
 
-	printf("%s\t%s\t%llu\t%s\t%s\t%s\n", i->sop_instance_uid, i->transfer_syntax,
-	       (unsigned long long)i->size, i->series_uid, i->patient_id, i->path);
+	printf("%s\t%s\t%llu\t%s\t%s\t%s\t%s\n", i->sop_instance_uid, i->transfer_syntax,
+	       (unsigned long long)i->size, i->series_uid, i->patient_id, i->path, i->issuer);
 	if (g->del)
 		unlink(i->path);
 	g->n++;
