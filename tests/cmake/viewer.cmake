@@ -12,7 +12,7 @@ set_tests_properties(viewer_unit PROPERTIES LABELS "unit;viewer")
 add_test(NAME viewer_js_unit COMMAND node --test ${HO_TEST_ROOT}/viewer/js_unit.test.mjs)
 set_tests_properties(viewer_js_unit PROPERTIES LABELS "unit;viewer")
 
-foreach(scn encrypted plain-codecs pick-zip pick-files damaged)
+foreach(scn encrypted plain-codecs pick-zip pick-dir pick-files damaged)
 	add_test(NAME viewer_browser_${scn}
 		COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/viewer/viewer_test.py ${scn}
 			--tool $<TARGET_FILE:viewer_install_tool> --dist ${HO_VIEWER_DIST}

@@ -73,11 +73,18 @@ try {
 		check(await page.$eval('#picker', (e) => !e.hidden), 'file picker offered instead');
 		throw Object.assign(new Error('done'), { done: true });
 	}
-	if (spec.scenario === 'pick-zip' || spec.scenario === 'pick-files') {
+	if (/^pick-/.test(spec.scenario)) {
 		await waitState(['pick', 'error']);
 		check(await state() === 'pick', 'large study: viewer asks the user to pick the data');
-		const input = await page.$(spec.scenario === 'pick-zip' ? '#pick-zip' : '#pick-files');
+		const input = await page.$({ 'pick-zip': '#pick-zip', 'pick-files': '#pick-files',
+			'pick-dir': '#pick-dir' }[spec.scenario]);
 		await input.uploadFile(...spec.pick);
+		if (spec.scenario === 'pick-dir') {
+			const n = await page.$eval('#pick-dir', (e) => e.files.length);
+			const rel = await page.$eval('#pick-dir', (e) => e.files[0] &&
+				e.files[0].webkitRelativePath);
+			console.log(`picked folder: ${n} files, e.g. ${rel}`);
+		}
 	}
 	if (spec.password) {
 		await waitState(['password', 'error']);
@@ -104,6 +111,10 @@ try {
 	await waitState(['viewing', 'error']);
 	const err = await page.evaluate(() => window.HANDOFF_VIEWER.error);
 	check(await state() === 'viewing', 'first image shown' + (err ? ' (error: ' + err + ')' : ''));
+	if (spec.index) {
+		const how = await page.evaluate(() => window.HANDOFF_VIEWER.index);
+		check(how === spec.index, `study tree built from ${spec.index} (${how})`);
+	}
 	if (spec.bench) {
 		const m = await page.evaluate(() => window.HANDOFF_VIEWER.marks);
 		console.log('BENCH ' + JSON.stringify(m));

@@ -4,7 +4,7 @@ the viewer and its payload with the C API (viewer_install_tool), checks the payl
 round trip (payload_check.mjs) and drives headless Chromium (browser_test.mjs).
 
 Usage: viewer_test.py SCENARIO --tool PATH --dist DIR --viewer DIR --work DIR
-  SCENARIO: encrypted | plain-codecs | pick-zip | pick-files | damaged |
+  SCENARIO: encrypted | plain-codecs | pick-zip | pick-dir | pick-files | damaged |
             kiosk-zip (STUDY.ZIP made by core/seal, needs --seal-tool)
 """
 import argparse
@@ -100,12 +100,17 @@ def main():
         r = browser(a, medium, {"password": PASSWORD, "typed": TYPED, "series": desc["series"]})
     elif a.scenario == "plain-codecs":
         desc, _, medium = build(a, "codecs", False, big)
-        r = browser(a, medium, {"series": desc["series"]})
+        r = browser(a, medium, {"series": desc["series"], "index": "dicomdir"})
     elif a.scenario == "pick-zip":
         desc, _, medium = build(a, "basic", True, 1000, deflate=True)
         r = browser(a, medium, {"scenario": "pick-zip", "password": PASSWORD,
                                 "pick": [os.path.join(medium, "STUDY.ZIP")],
                                 "series": desc["series"]})
+    elif a.scenario == "pick-dir":
+        # The whole medium picked as a folder: DICOMDIR paths relative to the picked root.
+        desc, _, medium = build(a, "codecs", False, 1000)
+        r = browser(a, medium, {"scenario": "pick-dir", "pick": [medium],
+                                "series": desc["series"], "index": "dicomdir"})
     elif a.scenario == "pick-files":
         # Files without their folder names: the viewer cannot use DICOMDIR's paths and
         # must scan every file.
@@ -113,7 +118,7 @@ def main():
         files = [os.path.join(medium, p) for p in media_files(medium)
                  if p.startswith("DICOM/")]
         r = browser(a, medium, {"scenario": "pick-files", "pick": files,
-                                "series": desc["series"]})
+                                "series": desc["series"], "index": "scan"})
     elif a.scenario == "kiosk-zip":
         if not a.seal_tool:
             sys.exit("kiosk-zip needs --seal-tool")

@@ -225,6 +225,7 @@ async function openDicom(files) {
 			}
 		}
 	}
+	api.index = fromDir ? 'dicomdir' : 'scan';
 	sortAll();
 	if (!studies.length)
 		throw new Error('No images were found. If you picked a folder, pick the whole disc ' +
