@@ -52,8 +52,8 @@ static int name_is_83(const char *s)
 	return base >= 1 && base <= 8 && ext <= 3 && (!dot || ext >= 1);
 }
 
-/* Streams src to a new file dst (O_EXCL: the medium tree is fresh, so an existing file
- * means two writers and is an error, not something to overwrite). */
+/* Streams src to a new file dst (O_EXCL: the caller removed what was there, so an
+ * existing file means a second writer and is an error, not something to overwrite). */
 static int copy_file(const char *src, const char *dst, uint8_t *buf, ho_err *err)
 {
 	int in = -1, out = -1, rc = HO_EIO;
@@ -171,6 +171,11 @@ int ho_viewer_install(const char *dist_dir, const char *medium_root, ho_err *err
 	if ((src = ho_strfmt("%s/INDEX.HTM", dist_dir)) == NULL ||
 	    (dst = ho_strfmt("%s/INDEX.HTM", medium_root)) == NULL)
 		goto nomem;
+	/* core/media_text writes a minimal INDEX.HTM that the viewer's replaces. */
+	if (unlink(dst) < 0 && errno != ENOENT) {
+		rc = ho_err_set(err, HO_EIO, "cannot replace %s (%s)", dst, strerror(errno));
+		goto out;
+	}
 	if ((rc = copy_file(src, dst, buf, err)) < 0)
 		goto out;
 	free(src);
@@ -179,6 +184,11 @@ int ho_viewer_install(const char *dist_dir, const char *medium_root, ho_err *err
 	if ((src = ho_strfmt("%s/VIEWER", dist_dir)) == NULL ||
 	    (dst = ho_strfmt("%s/VIEWER", medium_root)) == NULL)
 		goto nomem;
+	/* A fresh tree: nothing of an earlier install (or payload) survives. */
+	if (ho_fs_rm_rf(dst) < 0) {
+		rc = ho_err_set(err, HO_EIO, "cannot replace %s (%s)", dst, strerror(errno));
+		goto out;
+	}
 	rc = copy_tree(src, dst, 1, buf, err);
 	goto out;
 nomem:

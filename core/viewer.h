@@ -31,9 +31,11 @@
 /* The built viewer this binary was configured with (CMake's HO_VIEWER_DIST), static. */
 const char *ho_viewer_dist_default(void);
 
-/* Copies dist_dir/INDEX.HTM and dist_dir/VIEWER/ (recursively) into medium_root.
- * dist_dir NULL means ho_viewer_dist_default(). Refuses names that are not 8.3 upper
- * case (a build mistake would otherwise make an unreadable CD) and symlinks. */
+/* Copies dist_dir/INDEX.HTM and dist_dir/VIEWER/ (recursively) into medium_root,
+ * replacing an INDEX.HTM already there (core/media_text's placeholder) and any earlier
+ * VIEWER/ tree, payload included: call it before ho_viewer_payload_write. dist_dir NULL
+ * means ho_viewer_dist_default(). Refuses names that are not 8.3 upper case (a build
+ * mistake would otherwise make an unreadable CD) and symlinks. */
 int ho_viewer_install(const char *dist_dir, const char *medium_root, ho_err *err)
     __attribute__((warn_unused_result));
 

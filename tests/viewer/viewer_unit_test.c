@@ -90,9 +90,13 @@ int main(int argc, char **argv)
 	CHECK(ho_viewer_install(dist, medium, &err) == 0, err.msg);
 	CHECK(fsize(medium, "INDEX.HTM") == 100, "INDEX.HTM copied");
 	CHECK(fsize(medium, "VIEWER/VIEWER.JS") == 5000, "VIEWER.JS copied");
-	/* installing twice is refused (O_EXCL: two writers on one medium tree) */
+	/* installing again replaces INDEX.HTM (media_text's placeholder) and VIEWER/ */
+	put(medium, "INDEX.HTM", 7, 9);
+	put(medium, "VIEWER/OLD.JS", 7, 9);
 	ho_err_clear(&err);
-	CHECK(ho_viewer_install(dist, medium, &err) == HO_EIO, "second install refused");
+	CHECK(ho_viewer_install(dist, medium, &err) == 0, err.msg);
+	CHECK(fsize(medium, "INDEX.HTM") == 100, "placeholder INDEX.HTM replaced");
+	CHECK(!exists(medium, "VIEWER/OLD.JS"), "earlier VIEWER/ tree replaced");
 
 	/* a lower-case name in the dist is a build mistake: refused */
 	put(vdir, "viewer.js", 10, 4);
