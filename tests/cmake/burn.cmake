@@ -52,3 +52,26 @@ endforeach()
 add_test(NAME burn_bench COMMAND ${HO_TEST_ROOT}/bench/burn_bench.sh $<TARGET_FILE:burn_tool>
 	${CMAKE_BINARY_DIR}/work/burn-bench 200 3)
 set_tests_properties(burn_bench PROPERTIES LABELS bench TIMEOUT 1800)
+
+# Fuzz: drive address parser (configuration input).
+add_executable(burn_addr_fuzz_replay ${HO_TEST_ROOT}/fuzz/burn_addr_fuzz.c
+	${HO_TEST_ROOT}/fuzz/fuzz_replay.c)
+target_link_libraries(burn_addr_fuzz_replay PRIVATE ho_burn)
+add_test(NAME burn_addr_fuzz_corpus
+	COMMAND burn_addr_fuzz_replay ${HO_TEST_ROOT}/fuzz/corpus/burn_addr)
+set_tests_properties(burn_addr_fuzz_corpus PROPERTIES LABELS unit)
+if(HO_FUZZ)
+	add_executable(burn_addr_fuzz ${HO_TEST_ROOT}/fuzz/burn_addr_fuzz.c)
+	target_compile_options(burn_addr_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_options(burn_addr_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_libraries(burn_addr_fuzz PRIVATE ho_burn)
+endif()
+
+# Each public burn/ header compiles on its own (libgit2's header test).
+set(HO_BURN_HDR_SRC)
+foreach(h burn manifest usb sim)
+	set(f ${CMAKE_CURRENT_BINARY_DIR}/burn_hdr_${h}.c)
+	file(WRITE ${f} "#include \"burn/${h}.h\"\n#include \"burn/${h}.h\"\nint ho_hdr_${h};\n")
+	list(APPEND HO_BURN_HDR_SRC ${f})
+endforeach()
+add_library(burn_header_test OBJECT ${HO_BURN_HDR_SRC})

@@ -77,8 +77,14 @@ def case_optical():
     if not re.search(r"-r--r--r--.*README\.TXT", out):
         fail("README.TXT is not world-readable on the disc:\n" + out)
 
-    # Our own verify: against the tree and against a written manifest file.
-    expect_ok(tool("verify", "stdio:" + img, tree), "verify")
+    # Our own verify: against the tree and against a written manifest file. libburn and
+    # libisofs must not talk on stderr (their messages belong in ho_err).
+    _, err = expect_ok(tool("verify", "stdio:" + img, tree), "verify")
+    _, err2 = expect_ok(tool("write", "stdio:" + os.path.join(d, "quiet.iso"), tree, VOLID),
+                        "quiet write")
+    if err.strip() or err2.strip():
+        fail("library output on stderr: %r %r" % (err, err2))
+    os.unlink(os.path.join(d, "quiet.iso"))
     man = os.path.join(d, "manifest.txt")
     expect_ok(tool("manifest", tree, man), "manifest")
     expect_ok(tool("verify", "stdio:" + img, "@" + man), "verify @manifest")
