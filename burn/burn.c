@@ -2,11 +2,12 @@
  * burn/burn.c - mastering with libisofs straight into libburn, and reading the medium back
  * through libburn (burn/burn.h, docs/MEDIA.md).
  *
- * Threads: libburn and libisofs are initialised once (pthread_once). libburn keeps one
- * global message queue and its drive list is global, so every public function here that
- * grabs a drive holds g_lock for the whole operation: two jobs never interleave on the one
+ * Threads: libburn and libisofs are initialised once (pthread_once). Both keep global
+ * state that is not thread-safe (one message queue, the drive list, libisofs' shared local
+ * file system object with a plain reference count), so every public function here that
+ * uses them holds g_lock for the whole operation: two jobs never interleave on the one
  * drive a kiosk has, and the messages we read after a failure are the ones our call
- * caused. Messages are queued, never printed: the user sees them only inside ho_err.
+ * caused. Only the threads libburn and libisofs start themselves run in parallel. Messages are queued, never printed: the user sees them only inside ho_err.
  */
 #include "burn/burn.h"
 
@@ -216,6 +217,7 @@ int ho_burn_iso_size(const char *src_dir, const char *volume_id, uint64_t *out, 
 	*out = 0;
 	if ((rc = lib_ready(err)) < 0)
 		return rc;
+	pthread_mutex_lock(&g_lock);
 	if ((rc = master(&img, &wo, src_dir, volume_id, 1, err)) < 0)
 		goto out;
 	if (iso_image_create_burn_source(img, wo, &src) < 0) {
@@ -239,6 +241,8 @@ out:
 	iso_write_opts_free(wo);
 	if (img != NULL)
 		iso_image_unref(img);
+	msgs_drain();
+	pthread_mutex_unlock(&g_lock);
 	return rc;
 }
 
@@ -489,11 +493,11 @@ int ho_burn_write(const ho_burn_opts *o, ho_err *err)
 		return rc;
 	if ((rc = lib_ready(err)) < 0)
 		return rc;
-	if ((rc = master(&img, &wo, o->src_dir, o->volume_id, 0, err)) < 0)
-		goto out;
 	pthread_mutex_lock(&g_lock);
 	locked = 1;
 	msgs_drain();
+	if ((rc = master(&img, &wo, o->src_dir, o->volume_id, 0, err)) < 0)
+		goto out;
 	if (iso_image_create_burn_source(img, wo, &isrc) < 0) {
 		rc = fail(err, HO_EIO, "cannot start mastering the disc image of %s", o->src_dir);
 		goto out;
@@ -634,12 +638,13 @@ out:
 		burn_source_free(src);
 	if (isrc != NULL)
 		burn_source_free(isrc);
-	msgs_drain();
-	if (locked)
-		pthread_mutex_unlock(&g_lock);
 	iso_write_opts_free(wo);
 	if (img != NULL)
 		iso_image_unref(img);
+	if (locked) {
+		msgs_drain();
+		pthread_mutex_unlock(&g_lock);
+	}
 	/* A half-written image file is patient data on the kiosk's own disk: remove it (or
 	 * put the blank back if the file was the configured medium already). */
 	if (rc != 0 && touched && a.is_file) {

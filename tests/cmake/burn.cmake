@@ -75,3 +75,9 @@ foreach(h burn manifest usb sim)
 	list(APPEND HO_BURN_HDR_SRC ${f})
 endforeach()
 add_library(burn_header_test OBJECT ${HO_BURN_HDR_SRC})
+
+# Several threads writing and verifying at once (init once, drive operations serialised).
+add_executable(burn_thread_test ${HO_TEST_ROOT}/integration/burn_thread_test.c)
+target_link_libraries(burn_thread_test PRIVATE ho_burn Threads::Threads)
+add_test(NAME burn_threads COMMAND burn_thread_test ${CMAKE_BINARY_DIR}/work/burn-threads)
+set_tests_properties(burn_threads PROPERTIES LABELS integration TIMEOUT 300)
