@@ -200,6 +200,65 @@ out:
 	return rc;
 }
 
+static int tree_size(const char *path, int depth, uint64_t *sum, ho_err *err)
+{
+	struct stat st;
+	DIR *d = NULL;
+	struct dirent *de;
+	int rc = 0;
+
+	if (depth > MAX_DEPTH)
+		return ho_err_set(err, HO_EINVAL, "viewer tree %s is nested too deep", path);
+	if (lstat(path, &st) < 0)
+		return ho_err_set(err, HO_EIO, "cannot read %s (%s); rebuild the viewer", path,
+		                  strerror(errno));
+	if (S_ISREG(st.st_mode)) {
+		*sum += (uint64_t)st.st_size;
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ho_err_set(err, HO_EINVAL, "viewer file %s is not a regular file", path);
+	if ((d = opendir(path)) == NULL)
+		return ho_err_set(err, HO_EIO, "cannot open %s (%s)", path, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((sub = ho_strfmt("%s/%s", path, de->d_name)) == NULL) {
+			rc = ho_err_set(err, HO_ENOMEM, "out of memory sizing the viewer");
+			break;
+		}
+		rc = tree_size(sub, depth + 1, sum, err);
+		free(sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+int ho_viewer_dist_size(uint64_t *out, const char *dist_dir, ho_err *err)
+{
+	char *index = NULL, *tree = NULL;
+	uint64_t sum = 0;
+	int rc;
+
+	*out = 0;
+	if (dist_dir == NULL)
+		dist_dir = ho_viewer_dist_default();
+	if ((index = ho_strfmt("%s/INDEX.HTM", dist_dir)) == NULL ||
+	    (tree = ho_strfmt("%s/VIEWER", dist_dir)) == NULL) {
+		rc = ho_err_set(err, HO_ENOMEM, "out of memory sizing the viewer");
+		goto out;
+	}
+	if ((rc = tree_size(index, 0, &sum, err)) < 0 || (rc = tree_size(tree, 0, &sum, err)) < 0)
+		goto out;
+	*out = sum;
+out:
+	free(index);
+	free(tree);
+	return rc;
+}
+
 /* Relative paths come from the job (PS3.10 file IDs or STUDY.ZIP); they end up inside
  * a JavaScript string, so only characters that need no escaping are accepted. */
 static int rel_path_ok(const char *p)

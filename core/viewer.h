@@ -48,6 +48,11 @@ int ho_viewer_install(const char *dist_dir, const char *medium_root, ho_err *err
 int ho_viewer_payload_write(const char *medium_root, const char *const *rel_paths, size_t n,
                             uint64_t max_total, ho_err *err) __attribute__((warn_unused_result));
 
+/* Sum of the sizes of dist_dir's INDEX.HTM and VIEWER/ tree (dist_dir NULL: the
+ * default), i.e. what ho_viewer_install puts on the medium, for capacity planning. */
+int ho_viewer_dist_size(uint64_t *out, const char *dist_dir, ho_err *err)
+    __attribute__((warn_unused_result));
+
 /* Bytes the payload scripts take on the medium for files totalling total_bytes (an
  * upper bound, for capacity planning before the payload is written). */
 uint64_t ho_viewer_payload_bytes(uint64_t total_bytes, size_t nfiles);

@@ -7,7 +7,8 @@
          limit exists)
 Times are from the browser's own clock (performance.now()): payload = INDEX.JS and all
 chunk scripts loaded; unlock = password submitted -> password verified;
-first image = password submitted (or file picked) -> first image drawn.
+first image = password submitted -> first image drawn; slice step = mean time to show
+the next slice over 50 slices (decrypting each from STUDY.ZIP).
 """
 import argparse
 import json
@@ -43,7 +44,8 @@ def medium(a, name, count, max_total):
 
 
 def browse(a, med, spec):
-    spec.update({"password": PASSWORD, "bench": True, "series": [{}], "timeout": 300000})
+    spec.update({"password": PASSWORD, "bench": True, "series": [{}], "timeout": 300000,
+                 "browser": a.browser})
     r = subprocess.run(["node", os.path.join(VT, "browser_test.mjs"), "--viewer", os.path.abspath(a.viewer),
                         "--medium", med, "--spec", json.dumps(spec)],
                        stdout=subprocess.PIPE, text=True)
@@ -59,6 +61,7 @@ def main():
     for k in ("--tool", "--dist", "--viewer", "--work"):
         ap.add_argument(k, required=True)
     ap.add_argument("--count", type=int, default=300)
+    ap.add_argument("--browser", default="chromium", choices=["chromium", "firefox"])
     a = ap.parse_args()
     rows = []
     cases = [("small", 2, 64 << 20, None), ("large", a.count, 64 << 20, "pick-zip"),
@@ -72,10 +75,11 @@ def main():
         start = m.get("picked", m.get("submit"))
         rows.append((name, count, size, tpay, m.get("payload"), m["unlocked"] - m["submit"],
                      m["first-image"] - m["submit"]))
-        print(f"viewer_bench {name}: {count} images, STUDY.ZIP {size / 2**20:.1f} MiB, "
+        print(f"viewer_bench {a.browser} {name}: {count} images, STUDY.ZIP {size / 2**20:.1f} MiB, "
               f"payload written in {tpay:.2f} s, payload loaded at {m.get('payload', 0):.0f} ms, "
               f"unlock {m['unlocked'] - m['submit']:.0f} ms, "
-              f"first image {m['first-image'] - m['submit']:.0f} ms after the password",
+              f"first image {m['first-image'] - m['submit']:.0f} ms after the password, "
+              f"slice step {m['step'] or 0:.1f} ms",
               flush=True)
         shutil.rmtree(os.path.dirname(med), ignore_errors=True)
     print("viewer_bench: " + json.dumps(rows))

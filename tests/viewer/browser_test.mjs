@@ -117,6 +117,17 @@ try {
 	}
 	if (spec.bench) {
 		const m = await page.evaluate(() => window.HANDOFF_VIEWER.marks);
+		// Scrolling: average time per slice step through up to 50 slices.
+		m.step = await page.evaluate(async () => {
+			const v = window.HANDOFF_VIEWER;
+			const n = Math.min(50, v.current().count - 1);
+			if (n < 1)
+				return null;
+			const t = performance.now();
+			for (let i = 1; i <= n; i++)
+				await v.showSlice(i);
+			return (performance.now() - t) / n;
+		});
 		console.log('BENCH ' + JSON.stringify(m));
 	}
 

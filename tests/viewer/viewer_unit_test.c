@@ -90,6 +90,12 @@ int main(int argc, char **argv)
 	CHECK(ho_viewer_install(dist, medium, &err) == 0, err.msg);
 	CHECK(fsize(medium, "INDEX.HTM") == 100, "INDEX.HTM copied");
 	CHECK(fsize(medium, "VIEWER/VIEWER.JS") == 5000, "VIEWER.JS copied");
+	{
+		uint64_t sz = 0;
+		ho_err_clear(&err);
+		CHECK(ho_viewer_dist_size(&sz, dist, &err) == 0 && sz == 100 + 5000 + 50,
+		      "dist size is INDEX.HTM + VIEWER/");
+	}
 	/* installing again replaces INDEX.HTM (media_text's placeholder) and VIEWER/ */
 	put(medium, "INDEX.HTM", 7, 9);
 	put(medium, "VIEWER/OLD.JS", 7, 9);

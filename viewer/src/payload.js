@@ -51,11 +51,10 @@ export async function loadPayload(base, onProgress) {
 		return null;
 	if (!p.complete)
 		return { complete: false, reason: String(p.reason || ''), total: Number(p.total) || 0 };
-	const files = p.files.map((f) => ({
-		name: String(f.name), size: Number(f.size) >>> 0 === Number(f.size) ? Number(f.size) :
-			Number(f.size), buf: null, got: 0,
-	}));
+	const files = p.files.map((f) => ({ name: String(f.name), size: Number(f.size), buf: null,
+		got: 0 }));
 	for (const f of files) {
+		// 2 GiB: beyond what a tab can hold as one array; the kiosk's limit is far lower.
 		if (!Number.isSafeInteger(f.size) || f.size < 0 || f.size > 2 ** 31)
 			throw new Error('the viewer data on this medium is damaged (bad size)');
 		f.buf = new Uint8Array(f.size);
