@@ -42,3 +42,17 @@ add_test(NAME dicom_net_nodelay
 	COMMAND ${HO_DICOM_NET} nodelay ${HO_DICOM_NET_ARGS} --port ${HO_PACS_PORT})
 set_tests_properties(dicom_net_nodelay PROPERTIES LABELS bench TIMEOUT 600
 	FIXTURES_REQUIRED "hwsim_data;pacs" RESOURCE_LOCK kiosk_move_port)
+
+# Fuzz: header parsing + character sets; corpus replay always, libFuzzer with -DHO_FUZZ=ON.
+add_executable(dicom_fuzz_replay ${HO_TEST_ROOT}/fuzz/dicom_fuzz.cc
+	${HO_TEST_ROOT}/fuzz/fuzz_replay.c)
+target_link_libraries(dicom_fuzz_replay PRIVATE ho_dicom ho_util)
+add_test(NAME dicom_fuzz_corpus
+	COMMAND dicom_fuzz_replay ${HO_TEST_ROOT}/fuzz/corpus/dicom)
+set_tests_properties(dicom_fuzz_corpus PROPERTIES LABELS unit)
+if(HO_FUZZ)
+	add_executable(dicom_fuzz ${HO_TEST_ROOT}/fuzz/dicom_fuzz.cc)
+	target_compile_options(dicom_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_options(dicom_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_libraries(dicom_fuzz PRIVATE ho_dicom ho_util)
+endif()

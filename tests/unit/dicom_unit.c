@@ -93,6 +93,17 @@ static void test_record(const char *dir)
 		{"le.dcm", "M\xc3\xbcller^J\xc3\xbcrgen"},
 		{"jp.dcm", "Yamada^Tarou=\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e="
 			   "\xe3\x82\x84\xe3\x81\xbe\xe3\x81\xa0^\xe3\x81\x9f\xe3\x82\x8d\xe3\x81\x86"},
+		/* PS3.5 H.2 (ISO 2022 IR 13, half-width katakana in G1) */
+		{"ir13.dcm", "\xef\xbe\x94\xef\xbe\x8f\xef\xbe\x80\xef\xbe\x9e^"
+			     "\xef\xbe\x80\xef\xbe\x9b\xef\xbd\xb3"},
+		/* PS3.5 I.2 (ISO 2022 IR 149, KS X 1001 in G1) */
+		{"ir149.dcm", "Hong^Gildong=\xe6\xb4\xaa^\xe5\x90\x89\xe6\xb4\x9e="
+			      "\xed\x99\x8d^\xea\xb8\xb8\xeb\x8f\x99"},
+		/* PS3.5 J.3 (ISO 2022 IR 58, GB 2312 in G1) */
+		{"ir58.dcm", "Zhang^XiaoDong=\xe5\xbc\xa0^\xe5\xb0\x8f\xe4\xb8\x9c"},
+		{"greek.dcm", "\xce\xa0\xce\xb1\xcf\x80\xce\xb1\xce\xb4\xcf\x8c\xcf\x80"
+			      "\xce\xbf\xcf\x85\xce\xbb\xce\xbf\xcf\x82^\xce\x9d\xce\xaf\xce\xba"
+			      "\xce\xbf\xcf\x82"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ho_dcm_record r;
@@ -103,7 +114,8 @@ static void test_record(const char *dir)
 		CHECK(rc == 0, "%s: %s", cases[i].file, err.msg);
 		CHECK(!strcmp(r.patient_name, cases[i].name), "%s: name '%s'", cases[i].file,
 		      r.patient_name);
-		CHECK(r.series_number >= 1 && r.num_instances == -1, "%s: numbers",
+		CHECK(r.series_number >= 1 && r.num_instances == -1 && r.level == HO_DCM_LEVEL_SERIES,
+		      "%s: numbers",
 		      cases[i].file);
 		free(p);
 	}

@@ -15,6 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 w=$(mktemp -d /tmp/ho-dicom-unit.XXXXXX)
 [ -n "${HO_KEEP:-}" ] || trap 'rm -rf "$w"' EXIT
 "$py" "$here/dicom_mkfiles.py" "$w" 2>/dev/null
+# Character-set cases of the fuzz corpus (PS3.5 annexes H, I, J; ISO_IR 126).
+for f in ir13 ir149 ir58 greek; do cp "$here/../fuzz/corpus/dicom/$f.dcm" "$w/"; done
 dcmcjpeg "$w/le.dcm" "$w/jpll.dcm"          # JPEG lossless SV1 (process 14, default)
 dcmcjpeg +eb "$w/sc8.dcm" "$w/jpb.dcm"      # JPEG baseline (process 1)
 dcmcrle "$w/le.dcm" "$w/rle.dcm"
