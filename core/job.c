@@ -14,6 +14,7 @@
 #include "burn/manifest.h"
 #include "core/media_text.h"
 #include "core/pacs.h"
+#include "dicom/check.h"
 #include "dicom/dicom.h"
 #include "util/fs.h"
 
@@ -365,6 +366,17 @@ static int on_instance(void *ud, const ho_dcm_instance *in)
 				"series %s was asked for. Nothing was written.",
 				in->sop_instance_uid, in->study_uid, in->series_uid, s->series_uid);
 		goto out;
+	}
+	{
+		ho_err why = HO_ERR_INIT;
+		if (ho_dcm_check_instance(in->path, &why) < 0) {
+			rc = ho_err_set(j->err, HO_EFORMAT,
+					"The PACS sent a damaged image (study %s, series %s, image "
+					"%s): %s. Nothing was written; report it to the PACS "
+					"administrator.",
+					s->study_uid, s->series_uid, in->sop_instance_uid, why.msg);
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < j->ninst; i++) {
 		if (strcmp(j->inst[i].sop_instance_uid, in->sop_instance_uid) == 0) {

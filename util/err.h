@@ -13,6 +13,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum {
 	HO_OK = 0,
 	HO_EINVAL = -1,    /* bad argument or bad input from outside */
@@ -56,5 +60,9 @@ void ho_err_clear(ho_err *err);
 
 /* Short symbolic name of a code ("HO_EIO"), static storage. */
 const char *ho_err_name(int code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,6 +15,10 @@
 
 #include "util/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Writes len bytes to path atomically (tmp + fsync + rename + fsync dir), mode 0600
  * unless mode says otherwise. */
 int ho_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
@@ -43,5 +47,9 @@ char *ho_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Counts regular files under dir (recursively); -1 on error. Used to prove staging is
  * empty after a job. */
 long ho_fs_count_files(const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

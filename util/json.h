@@ -8,6 +8,14 @@
 
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void ho_json_str(FILE *f, const char *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,7 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ho_config_new(&cfg) < 0)
 		return 0;
-	(void)ho_config_parse(cfg, (const char *)data, size, "fuzz", &err);
+	if (ho_config_parse(cfg, (const char *)data, size, "fuzz", &err) == 0 &&
+	    ho_config_get(cfg, "pacs.host") == NULL)
+		__builtin_trap(); /* a known key must always have a value */
 	ho_config_free(cfg);
 	return 0;
 }

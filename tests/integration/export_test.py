@@ -82,7 +82,7 @@ class Case(unittest.TestCase):
         r = subprocess.run(["xorriso", "-md5", "on", "-indev", img, "-check_md5",
                             "FAILURE", "--"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("MD5 MATCH", r.stdout + r.stderr)
+        self.assertIn("session data match recorded md5", r.stdout + r.stderr)
         # 2. ISO 9660 level 1 name and volume ID = file-set ID.
         r = subprocess.run(["isoinfo", "-l", "-i", img], capture_output=True, text=True)
         self.assertIn("DICOMDIR.;1", r.stdout)
@@ -100,7 +100,8 @@ class Case(unittest.TestCase):
         files = []
         for root, _d, fs in os.walk(os.path.join(tree, "DICOM")):
             files += [os.path.relpath(os.path.join(root, f), tree) for f in fs]
-        r = subprocess.run(["dcmmkdir", "-w", profile_flag, "+F", result["fileset_id"]] +
+        r = subprocess.run(["dcmmkdir", "-w", "-nb", "+D", os.path.join(self.dir, "CHECKDIR"),
+                            profile_flag, "+F", result["fileset_id"]] +
                            sorted(files), cwd=tree, capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertNotIn("E:", r.stdout + r.stderr)
@@ -271,7 +272,7 @@ class Refuse(Case):
         r = subprocess.run([PACS_SH, "corrupt", "--dir", PACS_DIR, sop],
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.refused(9, "corrupt", pid="HO-0006")
+        self.refused(9, "damaged image", pid="HO-0006")
 
 
 if __name__ == "__main__":
