@@ -158,6 +158,8 @@ try {
 		}, { timeout: TIMEOUT }, i);
 		await new Promise((r) => setTimeout(r, 50));
 		const imgErr = await page.$eval('#image-msg', (e) => (e.hidden ? '' : e.textContent));
+		const title = await page.$eval('#series-title', (e) => e.textContent);
+		check(title.includes(se.kind), `${se.kind}: series described as "${title}"`);
 		check(!imgErr, `${se.kind}: decoded${imgErr ? ' (' + imgErr + ')' : ''}`);
 		const sq = await pixel(32, 32), bg = await pixel(128, 128), edge = await pixel(60, 20);
 		if (se.kind === 'rgb') {
@@ -209,6 +211,8 @@ try {
 			hdr);
 		check(await page.$$eval('img', (l) => l.length) === 0 && dialogs === 0,
 			'markup in the patient name did not run');
+		check(await page.$eval('#hdr-birth', (e) => e.textContent) === '1970-01-01',
+			'birth date shown');
 		check(await page.$eval('#hdr-date', (e) => e.textContent) === '2026-03-14',
 			'study date shown');
 		check(await page.$eval('#hdr-desc', (e) => e.textContent) === 'Viewer phantom',

@@ -267,6 +267,7 @@ function buildList() {
 			c.setAttribute('aria-hidden', 'true');
 			const t = document.createElement('span');
 			t.textContent = seriesLabel(se) + ' (' + se.slices.length + ')';
+			se.labelEl = t;
 			b.append(c, t);
 			b.addEventListener('click', () => selectSeries(se));
 			se.button = b;
@@ -276,12 +277,37 @@ function buildList() {
 	}
 }
 
+// DICOMDIR records carry only the keys PS3.3 F.5 requires; once an image of a series has
+// been read, fill in what they lack (series description, birth date) from the file.
+function enrich(se, ds) {
+	if (se.enriched)
+		return;
+	se.enriched = true;
+	const info = instanceInfo(ds);
+	let changed = false;
+	if (!se.desc && info.seriesDesc) {
+		se.desc = info.seriesDesc;
+		changed = true;
+	}
+	if (!se.study.birthDate && info.birthDate)
+		se.study.birthDate = info.birthDate;
+	if (!se.study.desc && info.studyDesc)
+		se.study.desc = info.studyDesc;
+	if (changed && se.labelEl)
+		se.labelEl.textContent = seriesLabel(se) + ' (' + se.slices.length + ')';
+	if (view.series === se) {
+		setHeader(se.study);
+		$('series-title').textContent = seriesLabel(se);
+	}
+}
+
 async function makeThumbnails() {
 	for (const st of studies)
 		for (const se of st.series) {
 			try {
 				const sl = se.slices[Math.floor(se.slices.length / 2)];
 				const ds = await loadDs(sl.file);
+				enrich(se, ds);
 				const dec = await decodeFrame(ds, 0);
 				const w = defaultWindow(dec);
 				const img = new ImageData(dec.params.cols, dec.params.rows);
@@ -339,6 +365,8 @@ function expand(se, idx, frames) {
 	for (let f = 1; f < frames; f++)
 		more.push(Object.assign({}, sl, { frame: f }));
 	se.slices.splice(idx + 1, 0, ...more);
+	if (se.labelEl)
+		se.labelEl.textContent = seriesLabel(se) + ' (' + se.slices.length + ')';
 }
 
 async function showSlice(idx) {
@@ -352,6 +380,7 @@ async function showSlice(idx) {
 	try {
 		let sl = se.slices[idx];
 		const ds = await loadDs(sl.file);
+		enrich(se, ds);
 		if (!sl.expanded)
 			expand(se, idx, imageParams(ds).frames);
 		sl = se.slices[idx];
