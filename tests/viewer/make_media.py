@@ -77,6 +77,23 @@ def write_series(out, series_no, kind, count, size):
     d = os.path.join(out, "DICOM", "P0000001", "S0000001", f"SE{series_no:06d}")
     os.makedirs(d, exist_ok=True)
     paths = []
+    if kind == "multiframe":
+        # One Multi-frame Grayscale Byte SC object (PS3.3 A.8.3) holding `count` frames;
+        # frame k carries slice k's marker.
+        ds = base(series_no, 1, uid, "1.2.840.10008.5.1.4.1.1.7.2", ExplicitVRLittleEndian,
+                  "OT", kind)
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.Rows = ds.Columns = size
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+        ds.NumberOfFrames = count
+        ds.FrameIncrementPointer = 0x00181063
+        ds.FrameTime = 100
+        frames = [pattern(size, size, k, 10, 240).astype("u1") for k in range(count)]
+        ds.PixelData = np.stack(frames).tobytes()
+        p = os.path.join(d, "I0000001")
+        ds.save_as(p, write_like_original=False)
+        return {"number": series_no, "kind": kind, "count": count, "size": size}
     for k in range(count):
         ts = ImplicitVRLittleEndian if kind == "implicit12" else ExplicitVRLittleEndian
         if kind in ("ct16s", "implicit12", "jpegll", "rle", "big", "j2k"):
@@ -161,7 +178,7 @@ def write_series(out, series_no, kind, count, size):
 SETS = {
     "basic": [("ct16s", 3)],
     "codecs": [("ct16s", 3), ("implicit12", 1), ("jpegll", 2), ("rle", 2), ("jpeg8", 1),
-               ("mono1", 1), ("rgb", 1), ("j2k", 2)],
+               ("mono1", 1), ("rgb", 1), ("j2k", 2), ("multiframe", 3)],
 }
 
 
