@@ -25,3 +25,15 @@ add_test(NAME ledger_fault_powerloss COMMAND ledger_fault powerloss ${HO_LEDGER_
 set_tests_properties(ledger_fault_powerloss PROPERTIES LABELS fault TIMEOUT 300)
 add_test(NAME ledger_fault_diskfull COMMAND ledger_fault diskfull ${HO_LEDGER_SCRATCH}/diskfull)
 set_tests_properties(ledger_fault_diskfull PROPERTIES LABELS fault)
+# Fuzz: segment/frame/envelope/note/vkey parsers; corpus replay always, libFuzzer with
+# -DHO_FUZZ=ON (clang).
+add_executable(ledger_fuzz_replay ${HO_TEST_ROOT}/fuzz/ledger_fuzz.c ${HO_TEST_ROOT}/fuzz/fuzz_replay.c)
+target_link_libraries(ledger_fuzz_replay PRIVATE ho_ledger)
+add_test(NAME ledger_fuzz_corpus COMMAND ledger_fuzz_replay ${HO_TEST_ROOT}/fuzz/corpus/ledger)
+set_tests_properties(ledger_fuzz_corpus PROPERTIES LABELS unit)
+if(HO_FUZZ)
+	add_executable(ledger_fuzz ${HO_TEST_ROOT}/fuzz/ledger_fuzz.c)
+	target_compile_options(ledger_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_options(ledger_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_libraries(ledger_fuzz PRIVATE ho_ledger)
+endif()
