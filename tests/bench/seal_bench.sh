@@ -3,7 +3,8 @@
 # measurement behind docs/ENCRYPTION.md.
 #   data: the hw-sim CT (HO-0002, 300 slices, ~150 MB) and CR (HO-0001) from
 #         $HO_HWSIM_DATA if generated, else generated here with hw-sim/gen/generate.py
-#   runs: ho_seal_zip store / deflate 1 / deflate 6, and
+#   (and HO-0008: JPEG baseline, JPEG lossless and RLE series, for AUTO)
+#   runs: ho_seal_zip store / deflate 1 / deflate 6 / auto, and
 #         7z a -tzip -mem=AES256 -mx=0 (store) / -mx=1 / -mx=5, same password
 # Prints one line per run (bytes, ratio to input, seconds, MB/s, peak RSS) and the
 # time ratios ours/7z. Env: SEAL_TOOL, HO_PYTHON, SEAL_TESTS, HO_HWSIM_DATA (optional).
@@ -45,7 +46,21 @@ if r.returncode != 0:
 	sys.stderr.write(r.stderr.decode()); sys.exit(1)
 print("%.3f %d" % (dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
 '
-measure() { "$HO_PYTHON" -c "$measure_py" "$@"; }
+# The machine is shared (other builds run beside us): each run is repeated REPS times
+# and the fastest is reported, for ours and 7z alike.
+REPS=${SEAL_BENCH_REPS:-3}
+measure() { # out-file cmd... ; prints "min-seconds max-rss"
+	local out=$1 best="" rss=0 s r i
+	shift
+	for i in $(seq "$REPS"); do
+		rm -f "$out"
+		read -r s r < <("$HO_PYTHON" -c "$measure_py" "$@" < "${MEASURE_STDIN:-/dev/null}") ||
+			return 1
+		best=$(awk -v a="$best" -v b="$s" 'BEGIN { print (a == "" || b < a) ? b : a }')
+		rss=$((r > rss ? r : rss))
+	done
+	echo "$best $rss"
+}
 
 report() { # label bytes input seconds rss
 	awk -v l="$1" -v b="$2" -v i="$3" -v s="$4" -v r="$5" 'BEGIN {
@@ -54,7 +69,7 @@ report() { # label bytes input seconds rss
 }
 
 printf 'input: %s\n' "$data"
-for pat in HO-0002 HO-0001; do
+for pat in HO-0002 HO-0001 HO-0008; do
 	tree=$work/$pat
 	make_tree "$pat" "$tree"
 	input=$(cd "$tree" && xargs -a "$tree.list" stat -L -c %s | awk '{s += $1} END {print s}')
@@ -62,18 +77,18 @@ for pat in HO-0002 HO-0001; do
 	echo "== $pat: $files files, $input bytes"
 	cat $(sed "s|^|$tree/|" "$tree.list") > /dev/null # same warm page cache for everyone
 	declare -A T=()
-	for run in "store 0" "deflate 1" "deflate 6"; do
+	for run in "store 0" "deflate 1" "auto 1" "deflate 6"; do
 		set -- $run
 		out=$work/ours-$1-$2.zip
-		read -r s r < <(cd "$tree" && measure "$SEAL_TOOL" zip-pw "$pw" . "$out" "$1" "$2" \
-			< "$tree.list") || fail "seal $run"
+		read -r s r < <(cd "$tree" && MEASURE_STDIN=$tree.list measure "$out" \
+			"$SEAL_TOOL" zip-pw "$pw" . "$out" "$1" "$2") || fail "seal $run"
 		T["ours $1 $2"]=$s
 		report "handoff $1 $2" "$(stat -c %s "$out")" "$input" "$s" "$r"
 	done
 	for mx in 0 1 5; do
 		out=$work/7z-$mx.zip
-		read -r s r < <(cd "$tree" && measure 7z a -bd -tzip -mem=AES256 -mx=$mx -p"$pw" \
-			"$out" "@$tree.list") || fail "7z -mx=$mx"
+		read -r s r < <(cd "$tree" && measure "$out" 7z a -bd -tzip -mem=AES256 -mx=$mx \
+			-p"$pw" "$out" "@$tree.list") || fail "7z -mx=$mx"
 		T["7z $mx"]=$s
 		report "7z -mx=$mx" "$(stat -c %s "$out")" "$input" "$s" "$r"
 	done
