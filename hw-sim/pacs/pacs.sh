@@ -28,6 +28,8 @@ KIOSK_AET=HANDOFF
 NOGET_AET=NOGET
 LOADER_AET=HWSIM
 HTTP_USER=hwsim
+# Orthanc's default PDU size; HO_PACS_MAX_PDU (4096..131072) lets a benchmark try others.
+pdu=${HO_PACS_MAX_PDU:-16384}
 
 die() {
 	echo "pacs.sh: $*" >&2
@@ -82,6 +84,8 @@ if [ "$cmd" = check-netns ]; then
 	exit 0
 fi
 [ -n "$dir" ] || die "--dir DIR is required"
+[[ "$pdu" =~ ^[0-9]+$ ]] && [ "$pdu" -ge 4096 ] && [ "$pdu" -le 131072 ] ||
+	die "HO_PACS_MAX_PDU must be 4096..131072"
 for p in "$dport" "$hport" "$mport"; do
 	[[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -gt 0 ] && [ "$p" -lt 65536 ] || die "bad port '$p'"
 done
@@ -189,6 +193,8 @@ write_config() {
 			"DefaultEncoding": "Utf8",
 			"UnknownSopClassAccepted": false,
 			"DicomScpTimeout": 30,
+			"DicomAssociationCloseDelay": 0,
+			"MaximumPduLength": $pdu,
 			$tlsjson
 			"DicomAlwaysAllowEcho": false,
 			"DicomAlwaysAllowStore": false,
@@ -237,7 +243,7 @@ do_start() {
 	[ -x "$ORTHANC" ] || die "$ORTHANC not found: apt-get install orthanc"
 	check_netns
 	local t0 pw pid i n
-	t0=$(date +%s.%N)
+	t0=$(date +%s%N)
 	do_stop
 	chmod 700 "$dir"
 	rm -rf "$dir/storage" "$dir/tls"
@@ -285,13 +291,19 @@ do_start() {
 		do_stop
 		die "Orthanc is up but does not answer C-ECHO on port $dport"
 	fi
-	local secs
-	secs=$(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo "?")
+	local ms=$((($(date +%s%N) - t0) / 1000000))
+	# For scripts and other tests: where this PACS is and how to reach it (no secrets).
+	printf '{"aet": "%s", "host": "127.0.0.1", "dicom_port": %s, "http_port": %s, %s\n' \
+		"$AET" "$dport" "$hport" "\"move_port\": $mport, \"kiosk_aet\": \"$KIOSK_AET\"," \
+		>"$dir/pacs.json"
+	printf ' "tls": %s, "tls_dir": "%s", "instances": %s, "credentials": "%s"}\n' \
+		"$([ "$tls" = 1 ] && echo true || echo false)" "$dir/tls" "$n" \
+		"$dir/http-credentials" >>"$dir/pacs.json"
 	printf 'pacs.sh: Orthanc pid %s: DICOM%s 127.0.0.1:%s AET %s (kiosk %s, move port %s;' \
 		"$pid" "$([ "$tls" = 1 ] && echo "-TLS")" "$dport" "$AET" "$KIOSK_AET" "$mport"
 	printf ' %s find-only; %s store), HTTP 127.0.0.1:%s user %s (password in %s),' \
 		"$NOGET_AET" "$LOADER_AET" "$hport" "$HTTP_USER" "$dir/http-credentials"
-	printf ' %s instances loaded in %.1f s\n' "$n" "$secs"
+	printf ' %s instances loaded in %d.%01d s\n' "$n" $((ms / 1000)) $((ms % 1000 / 100))
 }
 
 do_status() {
