@@ -23,9 +23,12 @@ foreach(c find get move compressed stop misfiled wrong_called unknown_calling no
 	set_tests_properties(dicom_net_${c} PROPERTIES LABELS integration TIMEOUT 300
 		FIXTURES_REQUIRED "hwsim_data;pacs" RESOURCE_LOCK kiosk_move_port)
 endforeach()
-add_test(NAME dicom_net_down COMMAND ${HO_DICOM_NET} down ${HO_DICOM_NET_ARGS} --port 9)
-set_tests_properties(dicom_net_down PROPERTIES LABELS integration TIMEOUT 60
-	FIXTURES_REQUIRED hwsim_data)
+# No PACS needed: a closed port, and a listener that never answers.
+foreach(c down silent)
+	add_test(NAME dicom_net_${c} COMMAND ${HO_DICOM_NET} ${c} ${HO_DICOM_NET_ARGS} --port 9)
+	set_tests_properties(dicom_net_${c} PROPERTIES LABELS integration TIMEOUT 60
+		FIXTURES_REQUIRED hwsim_data)
+endforeach()
 # Same defaults as tests/cmake/hwsim.cmake, which is included after this file.
 if(NOT DEFINED HO_PACS_TLS_DIR)
 	set(HO_PACS_TLS_DIR ${CMAKE_BINARY_DIR}/pacs-tls)

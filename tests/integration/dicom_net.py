@@ -253,6 +253,34 @@ def case_down(a, cli, pts):
     print("PACS down:", err.strip().splitlines()[-1])
 
 
+def case_silent(a, cli, pts):
+    # A peer that accepts TCP but never answers the A-ASSOCIATE-RQ (a hung PACS, a
+    # firewall that swallows): HO_ENET after the connect timeout, not a hang.
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+    held = []
+    def accept():
+        try:
+            while True:
+                held.append(srv.accept()[0])
+        except OSError:
+            pass
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        err, secs = expect(cli, ["find", "patient"], "HO_ENET", ["Could not reach the PACS"],
+                           peer=["--port", str(port), "--connect-timeout", "2"])
+        check(1.5 < secs < 6, "silent peer: gave up after %.1f s, want ~2" % secs)
+        print("silent PACS: HO_ENET after %.1f s (connect timeout 2 s)" % secs)
+    finally:
+        srv.close()
+        for c in held:
+            c.close()
+
+
 def case_unknown_series(a, cli, pts):
     st, _ = series_of(pts["HO-0001"])[0]
     for peer in (None, ["--move-port", str(a.move_port)]):
