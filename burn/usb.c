@@ -257,7 +257,8 @@ static int write_mbr(const char *target, uint64_t size, ho_err *err)
 	}
 	buf[510] = 0x55;
 	buf[511] = 0xaa;
-	if ((fd = open(target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+	/* No O_NOFOLLOW: kiosks name sticks by /dev/disk/by-id/ links. */
+	if ((fd = open(target, O_WRONLY | O_CLOEXEC)) < 0) {
 		rc = ho_err_set(err, HO_EDEVICE, "cannot open the USB stick %s: %s", target,
 				strerror(errno));
 		goto out;
