@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 				     "1.2.840.10008.5.1.4.1.1.1.1"};
 
 	if (argc < 3) {
-		fputs("usage: ledger_gen DIR N [--fast] [--step-min M] [--origin O]\n", stderr);
+		fputs("usage: ledger_gen DIR N [--fast] [--step-min M] [--segmax B] [--origin O]\n", stderr);
 		return 1;
 	}
 	n = strtoull(argv[2], NULL, 10);
@@ -47,6 +47,8 @@ int main(int argc, char **argv)
 			o.checkpoint_every = 4096;
 		} else if (strcmp(argv[i], "--step-min") == 0 && i + 1 < argc) {
 			o.utc_step_ns = strtoll(argv[++i], NULL, 10) * 60LL * 1000000000LL;
+		} else if (strcmp(argv[i], "--segmax") == 0 && i + 1 < argc) {
+			o.segment_max = strtoull(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--origin") == 0 && i + 1 < argc) {
 			o.origin = argv[++i];
 		}

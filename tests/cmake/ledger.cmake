@@ -37,3 +37,14 @@ if(HO_FUZZ)
 	target_link_options(ledger_fuzz PRIVATE -fsanitize=fuzzer)
 	target_link_libraries(ledger_fuzz PRIVATE ho_ledger)
 endif()
+# Benchmarks (label bench): append latency with fsync; verification of 1,000,000 entries.
+add_executable(ledger_bench ${HO_TEST_ROOT}/bench/ledger_bench.c)
+target_link_libraries(ledger_bench PRIVATE ho_ledger)
+add_test(NAME ledger_bench_append COMMAND ledger_bench append ${CMAKE_BINARY_DIR}/bench/ledger-append 2000)
+set_tests_properties(ledger_bench_append PROPERTIES LABELS bench TIMEOUT 600)
+add_test(NAME ledger_bench_verify COMMAND ledger_bench verify ${CMAKE_BINARY_DIR}/bench/ledger-verify 1000000)
+set_tests_properties(ledger_bench_verify PROPERTIES LABELS bench TIMEOUT 1200)
+add_test(NAME ledger_crossverify COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/unit/ledger_crossverify.py
+	$<TARGET_FILE:ledger_gen> $<TARGET_FILE:ledger_cli> $<TARGET_FILE:handoff-verify>
+	${HO_LEDGER_SCRATCH}/crossverify)
+set_tests_properties(ledger_crossverify PROPERTIES LABELS unit)
