@@ -31,4 +31,7 @@ copyFileSync(join(here, 'src/viewer.css'), join(out, 'VIEWER/VIEWER.CSS'));
 // the viewer only when an image needs it.
 copyFileSync(join(here, 'node_modules/@cornerstonejs/codec-openjpeg/dist/openjpegjs_decode.js'),
 	join(out, 'VIEWER/J2K.JS'));
+// JPEG-LS likewise: CharLS with embedded WebAssembly, VIEWER/JLS.JS.
+copyFileSync(join(here, 'node_modules/@cornerstonejs/codec-charls/dist/charlsjs_decode.js'),
+	join(out, 'VIEWER/JLS.JS'));
 copyFileSync(join(here, 'src/index.htm'), join(out, 'INDEX.HTM'));

@@ -160,6 +160,10 @@ try {
 		const imgErr = await page.$eval('#image-msg', (e) => (e.hidden ? '' : e.textContent));
 		const title = await page.$eval('#series-title', (e) => e.textContent);
 		check(title.includes(se.kind), `${se.kind}: series described as "${title}"`);
+		if (se.expect_error) {
+			check(imgErr.includes(se.expect_error), `${se.kind}: refused in words: ${imgErr}`);
+			continue;
+		}
 		check(!imgErr, `${se.kind}: decoded${imgErr ? ' (' + imgErr + ')' : ''}`);
 		const sq = await pixel(32, 32), bg = await pixel(128, 128), edge = await pixel(60, 20);
 		if (se.kind === 'rgb') {

@@ -96,7 +96,8 @@ def write_series(out, series_no, kind, count, size):
         return {"number": series_no, "kind": kind, "count": count, "size": size}
     for k in range(count):
         ts = ImplicitVRLittleEndian if kind == "implicit12" else ExplicitVRLittleEndian
-        if kind in ("ct16s", "implicit12", "jpegll", "rle", "big", "j2k"):
+        if kind in ("ct16s", "implicit12", "jpegll", "rle", "big", "j2k", "jpegls",
+                    "jpeg12"):
             ds = base(series_no, k + 1, uid, CT, ts, "CT", kind)
             ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
             ds.PixelSpacing = [0.7, 0.7]
@@ -167,18 +168,25 @@ def write_series(out, series_no, kind, count, size):
             os.unlink(p + ".raw")
             os.unlink(p + ".j2k")
     tool = {"jpegll": ["dcmcjpeg", "+e1"], "jpeg8": ["dcmcjpeg", "+eb"],
-            "rle": ["dcmcrle"]}.get(kind)
+            "rle": ["dcmcrle"],
+            "jpegls": ["dcmcjpls", "+el"], "jpeg12": ["dcmcjpeg", "+ee"]}.get(kind)
     if tool:
         for p in paths:
             subprocess.run(tool + [p, p + ".tmp"], check=True)
             os.replace(p + ".tmp", p)
-    return {"number": series_no, "kind": kind, "count": count, "size": size}
+    out = {"number": series_no, "kind": kind, "count": count, "size": size}
+    if kind == "jpeg12":
+        # Negative case: 12-bit JPEG extended is not decodable in a browser; the viewer
+        # must say so in plain words and keep working.
+        out["expect_error"] = "viewer cannot show"
+    return out
 
 
 SETS = {
     "basic": [("ct16s", 3)],
     "codecs": [("ct16s", 3), ("implicit12", 1), ("jpegll", 2), ("rle", 2), ("jpeg8", 1),
-               ("mono1", 1), ("rgb", 1), ("j2k", 2), ("multiframe", 3)],
+               ("mono1", 1), ("rgb", 1), ("j2k", 2), ("multiframe", 3),
+               ("jpegls", 2), ("jpeg12", 1)],
 }
 
 

@@ -8,37 +8,57 @@ import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { decodeRle } from './rle.js';
 import { loadScript } from './payload.js';
 
-// JPEG 2000 (OpenJPEG compiled to WebAssembly, embedded in VIEWER/J2K.JS) is large, so
-// it is added as a classic script only when an image needs it.
+// JPEG 2000 (OpenJPEG) and JPEG-LS (CharLS), compiled to WebAssembly embedded in classic
+// scripts VIEWER/J2K.JS and VIEWER/JLS.JS, are large, so each is added as a <script>
+// only when an image needs it.
 let codecBase = 'VIEWER/';
-let j2kModule = null;
+const CODECS = {
+	j2k: { file: 'J2K.JS', global: 'OpenJPEGJS', cls: 'J2KDecoder', name: 'JPEG 2000' },
+	jls: { file: 'JLS.JS', global: 'CharLS', cls: 'JpegLSDecoder', name: 'JPEG-LS' },
+};
+const codecModules = {};
 export function setCodecBase(base) {
 	codecBase = base;
 }
-function j2k() {
-	if (!j2kModule)
-		j2kModule = loadScript(codecBase + 'J2K.JS').then(() => {
-			if (typeof window.OpenJPEGJS !== 'function')
-				throw new Error('the JPEG 2000 decoder did not load');
-			return window.OpenJPEGJS();
-		}).catch((e) => {
-			j2kModule = null;
-			throw new Error('the JPEG 2000 decoder (VIEWER/J2K.JS) could not be loaded');
+function codec(kind) {
+	const c = CODECS[kind];
+	if (!codecModules[kind])
+		codecModules[kind] = loadScript(codecBase + c.file).then(() => {
+			if (typeof window[c.global] !== 'function')
+				throw new Error('not loaded');
+			return window[c.global]();
+		}).catch(() => {
+			codecModules[kind] = null;
+			throw new Error('the ' + c.name + ' decoder (VIEWER/' + c.file +
+				') could not be loaded');
 		});
-	return j2kModule;
+	return codecModules[kind];
 }
 
-async function decodeJ2k(frameBytes, p) {
-	const m = await j2k();
-	const dec = new m.J2KDecoder();
+// Decodes with one of the on-demand codecs; returns interleaved little-endian samples.
+async function decodeWasm(kind, frameBytes, p) {
+	const m = await codec(kind);
+	const dec = new m[CODECS[kind].cls]();
 	try {
 		dec.getEncodedBuffer(frameBytes.length).set(frameBytes);
 		dec.decode();
 		const fi = dec.getFrameInfo();
 		if (fi.width !== p.cols || fi.height !== p.rows || fi.componentCount !== p.spp)
-			throw new Error('the JPEG 2000 image does not match its header');
+			throw new Error('the ' + CODECS[kind].name + ' image does not match its header');
 		// Copy out of the WebAssembly heap before the decoder is freed.
-		return new Uint8Array(dec.getDecodedBuffer()).slice();
+		let out = new Uint8Array(dec.getDecodedBuffer()).slice();
+		// JPEG-LS colour may come plane by plane (ISO 14495-1 interleave mode 0).
+		if (kind === 'jls' && p.spp === 3 && p.bitsAllocated === 8 &&
+		    dec.getInterleaveMode && dec.getInterleaveMode() === 0) {
+			const n = p.rows * p.cols, il = new Uint8Array(out.length);
+			for (let i = 0; i < n; i++) {
+				il[3 * i] = out[i];
+				il[3 * i + 1] = out[n + i];
+				il[3 * i + 2] = out[2 * n + i];
+			}
+			out = il;
+		}
+		return out;
 	} finally {
 		dec.delete && dec.delete();
 	}
@@ -233,14 +253,16 @@ export function imageParams(ds) {
 
 export function supportedSyntax(ts) {
 	return [TS.IMPLICIT_LE, TS.EXPLICIT_LE, TS.EXPLICIT_BE, TS.JPEG_BASELINE, TS.JPEG_LOSSLESS,
-		TS.JPEG_LOSSLESS_SV1, TS.RLE, TS.J2K_LOSSLESS, TS.J2K].includes(ts);
+		TS.JPEG_LOSSLESS_SV1, TS.RLE, TS.J2K_LOSSLESS, TS.J2K, TS.JPEG_LS, TS.JPEG_LS_NEAR]
+		.includes(ts);
 }
 
+const SYNTAX_NAMES = {
+	[TS.DEFLATED_LE]: 'deflated little endian',
+	[TS.JPEG_EXTENDED]: 'JPEG extended (12-bit)',
+};
 function syntaxName(ts) {
-	for (const k of Object.keys(TS))
-		if (TS[k] === ts)
-			return k.replace(/_/g, ' ').toLowerCase();
-	return ts;
+	return SYNTAX_NAMES[ts] || 'transfer syntax ' + ts;
 }
 
 // Bytes of one encapsulated frame (PS3.5 A.4): with a Basic Offset Table, or one
@@ -374,12 +396,17 @@ export async function decodeFrame(ds, frame) {
 		break;
 	}
 	case TS.J2K_LOSSLESS:
-	case TS.J2K: {
-		bytes = await decodeJ2k(encapsulatedFrame(ds, el, frame, p.frames), p);
+	case TS.J2K:
+	case TS.JPEG_LS:
+	case TS.JPEG_LS_NEAR: {
+		const kind = ts === TS.J2K_LOSSLESS || ts === TS.J2K ? 'j2k' : 'jls';
+		bytes = await decodeWasm(kind, encapsulatedFrame(ds, el, frame, p.frames), p);
 		if (bytes.length < frameBytes)
-			throw new Error('the JPEG 2000 image is smaller than its header says');
+			throw new Error('the ' + CODECS[kind].name +
+				' image is smaller than its header says');
 		bytes = bytes.subarray(0, frameBytes);
-		// OpenJPEG undoes the multi-component transform: YBR_RCT/ICT arrive as RGB.
+		// OpenJPEG undoes the multi-component transform (YBR_RCT/ICT arrive as RGB);
+		// JPEG-LS colour in DICOM is RGB (PS3.5 8.2.3).
 		if (p.spp === 3)
 			photometric = 'RGB';
 		break;
@@ -392,9 +419,13 @@ export async function decodeFrame(ds, frame) {
 		if (p.spp === 3)
 			photometric = 'RGB';
 		break;
-	default:
-		throw new Error('images compressed as ' + syntaxName(ts) +
-			' cannot be shown by this viewer; open the disc with a DICOM workstation');
+	default: {
+		const e = new Error('This image is stored as ' + syntaxName(ts) + ', which this ' +
+			'viewer cannot show. Any DICOM program can open it; README.TXT on the disc ' +
+			'explains how.');
+		e.whole = true;
+		throw e;
+	}
 	}
 	if (p.spp === 3 && photometric !== 'RGB') {
 		if (photometric === 'YBR_FULL' && p.bitsAllocated === 8) {

@@ -407,7 +407,8 @@ async function showSlice(idx) {
 	} catch (e) {
 		if (token !== view.token)
 			return;
-		msg.textContent = 'This image cannot be shown: ' + (e && e.message ? e.message : e);
+		msg.textContent = e && e.whole ? e.message :
+			'This image cannot be shown: ' + (e && e.message ? e.message : e) + '.';
 		msg.hidden = false;
 		api.imageError = msg.textContent;
 	}
