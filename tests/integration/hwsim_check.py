@@ -306,6 +306,25 @@ def t_corrupt(a, tmp):
 		check(len(got) == 1 and got[0].PixelData == orig.PixelData, "intact object changed")
 		r = run([PACS, "corrupt", "--dir", d, "2.25.1"])
 		check(r.returncode != 0, "corrupt of an unknown UID succeeded")
+		# Negative cases for the checks themselves: on this private PACS, drop HO-0004 and
+		# one misfiled object; "names" and "misfiled" must then fail.
+		hid = rest(a, "POST", "/tools/lookup", b"HO-0004")
+		for h in hid:
+			if h["Type"] == "Patient":
+				rest(a, "DELETE", "/patients/" + h["ID"])
+		mis = [i for i in patient(doc, "HO-0009")["studies"][0]["series"][0]["instances"]
+			if i["misfiled"]][0]
+		for h in rest(a, "POST", "/tools/lookup", mis["sop_uid"].encode()):
+			rest(a, "DELETE", "/instances/" + h["ID"])
+		for name, fn in (("names", t_names), ("misfiled", t_misfiled)):
+			sub = os.path.join(tmp, "neg-" + name)
+			os.makedirs(sub)
+			try:
+				fn(a, sub)
+			except Fail as e:
+				print("negative case %s failed as it must: %s" % (name, e))
+				continue
+			raise Fail("check %r passed against a PACS missing what it checks" % name)
 	finally:
 		run([PACS, "stop", "--dir", d])
 	check(not os.path.exists(os.path.join(d, "orthanc.pid")), "orthanc.pid left behind")
