@@ -66,6 +66,16 @@ def build(a, set_, encrypted, max_total, extra=(), deflate=False, kiosk=False):
     if max_total < sum(os.path.getsize(os.path.join(medium, p)) for p in payload):
         check.append("--expect-incomplete")
     run(check)
+    if encrypted:
+        # The password must appear nowhere on the medium (issue 3), in either form.
+        grouped = "-".join(PASSWORD[i:i + 4] for i in range(0, 16, 4))
+        for p in media_files(medium):
+            with open(os.path.join(medium, p), "rb") as f:
+                data = f.read()
+            for form in (PASSWORD, grouped, PASSWORD.lower()):
+                if form.encode() in data:
+                    sys.exit(f"FAIL the password is written in {p}")
+        print("ok   password appears nowhere on the medium")
     return desc, staging, medium
 
 
