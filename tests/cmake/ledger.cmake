@@ -48,3 +48,9 @@ add_test(NAME ledger_crossverify COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/unit/ledge
 	$<TARGET_FILE:ledger_gen> $<TARGET_FILE:ledger_cli> $<TARGET_FILE:handoff-verify>
 	${HO_LEDGER_SCRATCH}/crossverify)
 set_tests_properties(ledger_crossverify PROPERTIES LABELS unit)
+# ATNA forwarding to a real rsyslog with TLS on 127.0.0.1 (integration).
+add_executable(ledger_atna ${HO_TEST_ROOT}/integration/ledger_atna.c)
+target_link_libraries(ledger_atna PRIVATE ho_ledger)
+add_test(NAME ledger_atna_rsyslog COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/integration/ledger_atna_test.py
+	$<TARGET_FILE:ledger_atna> ${HO_LEDGER_SCRATCH}/atna)
+set_tests_properties(ledger_atna_rsyslog PROPERTIES LABELS integration TIMEOUT 120)
