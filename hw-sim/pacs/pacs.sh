@@ -62,7 +62,7 @@ check-netns)
 	;;
 esac
 shift
-dir= data= dport=4242 hport=8042 mport=11112 tls=0 big=0 mode=rows sop=
+dir='' data='' dport=4242 hport=8042 mport=11112 tls=0 big=0 mode=rows sop=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dir) dir=$2; shift 2 ;;
@@ -84,10 +84,13 @@ if [ "$cmd" = check-netns ]; then
 	exit 0
 fi
 [ -n "$dir" ] || die "--dir DIR is required"
-[[ "$pdu" =~ ^[0-9]+$ ]] && [ "$pdu" -ge 4096 ] && [ "$pdu" -le 131072 ] ||
+if ! [[ "$pdu" =~ ^[0-9]+$ ]] || [ "$pdu" -lt 4096 ] || [ "$pdu" -gt 131072 ]; then
 	die "HO_PACS_MAX_PDU must be 4096..131072"
+fi
 for p in "$dport" "$hport" "$mport"; do
-	[[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -gt 0 ] && [ "$p" -lt 65536 ] || die "bad port '$p'"
+	if ! [[ "$p" =~ ^[0-9]+$ ]] || [ "$p" -lt 1 ] || [ "$p" -gt 65535 ]; then
+		die "bad port '$p'"
+	fi
 done
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -242,7 +245,7 @@ do_start() {
 		"hw-sim/gen/generate.py --out $data first"
 	[ -x "$ORTHANC" ] || die "$ORTHANC not found: apt-get install orthanc"
 	check_netns
-	local t0 pw pid i n
+	local t0 pw pid n
 	t0=$(date +%s%N)
 	do_stop
 	chmod 700 "$dir"
@@ -263,7 +266,7 @@ do_start() {
 		</dev/null >"$dir/orthanc.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$pidfile"
-	for i in $(seq 1 300); do
+	for _ in $(seq 1 300); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			tail -n 20 "$dir/orthanc.log" >&2
 			rm -f "$pidfile"
