@@ -54,3 +54,7 @@ target_link_libraries(ledger_atna PRIVATE ho_ledger)
 add_test(NAME ledger_atna_rsyslog COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/integration/ledger_atna_test.py
 	$<TARGET_FILE:ledger_atna> ${HO_LEDGER_SCRATCH}/atna)
 set_tests_properties(ledger_atna_rsyslog PROPERTIES LABELS integration TIMEOUT 120)
+add_test(NAME ledger_cli COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/unit/ledger_cli_test.py
+	$<TARGET_FILE:ledger_gen> $<TARGET_FILE:ledger_cli> $<TARGET_FILE:handoff-verify>
+	${CMAKE_SOURCE_DIR} ${HO_LEDGER_SCRATCH}/cli)
+set_tests_properties(ledger_cli PROPERTIES LABELS unit TIMEOUT 120)
