@@ -603,7 +603,7 @@ async function start() {
 	if (!p || !p.complete) {
 		setState('pick');
 		$('progress').hidden = true;
-		status(p ? 'These images are too large to open by themselves.' :
+		status(p ? 'These images are too large for the viewer to open by itself.' :
 			'The viewer needs your permission to read the images.');
 		showPicker('Your browser only lets this page read files you choose. Choose STUDY.ZIP ' +
 			'(protected disc) or the whole disc (other discs).');
