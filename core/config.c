@@ -33,12 +33,19 @@ static const struct key KEYS[] = {
 	{"pacs.tls_cert", K_STR, 0, 0, "", "our TLS certificate (PEM)"},
 	{"pacs.tls_key", K_STR, 0, 0, "", "our TLS private key (PEM)"},
 	{"kiosk.name", K_STR, 0, 0, "HANDOFF-SIM", "this kiosk's name in the log"},
+	{"kiosk.site", K_STR, 0, 0, "SIM-CLINIC", "the clinic (AuditEnterpriseSiteID)"},
 	{"kiosk.staging", K_STR, 0, 0, "/run/handoff/staging", "staging dir (tmpfs), wiped"},
 	{"kiosk.state", K_STR, 0, 0, "/var/lib/handoff", "log, keys and manifests"},
+	{"kiosk.log", K_STR, 0, 0, "", "signed log directory; empty = <kiosk.state>/log"},
+	{"kiosk.viewer_dist", K_STR, 0, 0, "", "built viewer; empty = the one built with handoff"},
 	{"drive.address", K_STR, 0, 0, "stdio:/var/lib/handoff/sim/disc.iso", "optical drive"},
 	{"drive.media", K_STR, 0, 0, "cd", "cd, dvd or usb: picks the DICOMDIR profile"},
 	{"export.encrypt", K_BOOL, 0, 1, "no", "seal the file-set in an AES-256 STUDY.ZIP"},
 	{"export.max_instances", K_INT, 1, 1000000, "20000", "refuse larger exports"},
+	{"export.escrow_key", K_STR, 0, 0, "", "clinic escrow public key (PEM); empty = none"},
+	{"export.pdi_html", K_BOOL, 0, 1, "yes", "IHE_PDI/ pages on unencrypted media"},
+	{"export.viewer_payload_max", K_INT, 0, 2000000000, "67108864",
+	 "largest study (bytes) the viewer reads without the user picking a file"},
 };
 
 #define NKEYS (sizeof(KEYS) / sizeof(KEYS[0]))

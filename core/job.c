@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,15 @@
 
 #include "burn/burn.h"
 #include "burn/manifest.h"
+#include "core/audit.h"
+#include "core/escrow.h"
+#include "core/ledger.h"
 #include "core/media_text.h"
 #include "core/pacs.h"
+#include "core/password.h"
+#include "core/pdi_html.h"
+#include "core/seal.h"
+#include "core/viewer.h"
 #include "dicom/check.h"
 #include "dicom/dicom.h"
 #include "util/fs.h"
@@ -42,6 +50,13 @@ struct sel_series {
 struct inst {
 	char *rel; /* path relative to the file-set root */
 	char sop_instance_uid[HO_DCM_UID_MAX];
+	char sop_class_uid[HO_DCM_UID_MAX];
+	unsigned series; /* index into job.series */
+};
+
+struct study_info {
+	char uid[HO_DCM_UID_MAX];
+	char accession[HO_DCM_LO_MAX];
 };
 
 struct job {
@@ -53,6 +68,16 @@ struct job {
 	char *dir;  /* this job's staging dir */
 	char *in;   /* retrieve target */
 	char *root; /* the medium tree */
+	char *fs;   /* the DICOM file-set: = root, or a plain tree sealed into root/STUDY.ZIP */
+	int encrypt;
+	ho_ledger *ledger;
+	ho_password *pw;
+	char *escrow_text;
+	char patient_name[HO_DCM_PN_MAX];
+	struct study_info *studies;
+	size_t nstudies;
+	char (*excluded)[HO_DCM_UID_MAX]; /* series of chosen studies left out */
+	size_t nexcluded, excluded_cap;
 	char patient_id[HO_DCM_LO_MAX];
 	char issuer[HO_DCM_LO_MAX];
 	int issuer_known;
@@ -113,7 +138,8 @@ static int on_patient(void *ud, const ho_dcm_record *r)
 	 * the exact ID, so "HO-1" never matches "HO-10". */
 	if (strcmp(r->patient_id, s->j->patient_id) != 0)
 		return 0;
-	s->matches++;
+	if (s->matches++ == 0)
+		copy_field(s->j->patient_name, sizeof(s->j->patient_name), r->patient_name);
 	for (unsigned i = 0; i < s->nissuers; i++)
 		if (strcmp(s->issuers[i], r->issuer) == 0)
 			return 0;
@@ -126,31 +152,33 @@ static int on_patient(void *ud, const ho_dcm_record *r)
 
 struct study_scan {
 	struct job *j;
-	char (*uids)[HO_DCM_UID_MAX];
-	size_t n, cap;
+	size_t cap;
 	int oom;
 };
 
 static int on_study(void *ud, const ho_dcm_record *r)
 {
 	struct study_scan *s = ud;
+	struct job *j = s->j;
 
-	if (strcmp(r->patient_id, s->j->patient_id) != 0)
+	if (strcmp(r->patient_id, j->patient_id) != 0)
 		return 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->uids[i], r->study_uid) == 0)
+	for (size_t i = 0; i < j->nstudies; i++)
+		if (strcmp(j->studies[i].uid, r->study_uid) == 0)
 			return 0;
-	if (s->n == s->cap) {
+	if (j->nstudies == s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 8;
-		void *p = realloc(s->uids, nc * sizeof(*s->uids));
+		void *p = realloc(j->studies, nc * sizeof(*j->studies));
 		if (p == NULL) {
 			s->oom = 1;
 			return 1;
 		}
-		s->uids = p;
+		j->studies = p;
 		s->cap = nc;
 	}
-	copy_field(s->uids[s->n++], HO_DCM_UID_MAX, r->study_uid);
+	copy_field(j->studies[j->nstudies].uid, HO_DCM_UID_MAX, r->study_uid);
+	copy_field(j->studies[j->nstudies].accession, HO_DCM_LO_MAX, r->accession);
+	j->nstudies++;
 	return 0;
 }
 
@@ -178,8 +206,23 @@ static int on_series(void *ud, const ho_dcm_record *r)
 	struct job *j = s->j;
 	struct sel_series *e;
 
-	if (r->series_uid[0] == '\0' || !wanted(j->o->series_uids, j->o->n_series, r->series_uid))
+	if (r->series_uid[0] == '\0')
 		return 0;
+	if (!wanted(j->o->series_uids, j->o->n_series, r->series_uid)) {
+		/* Left out by the staff member's choice: the log keeps that too. */
+		if (j->nexcluded == j->excluded_cap) {
+			size_t nc = j->excluded_cap ? j->excluded_cap * 2 : 8;
+			void *p = realloc(j->excluded, nc * sizeof(*j->excluded));
+			if (p == NULL) {
+				s->oom = 1;
+				return 1;
+			}
+			j->excluded = p;
+			j->excluded_cap = nc;
+		}
+		copy_field(j->excluded[j->nexcluded++], HO_DCM_UID_MAX, r->series_uid);
+		return 0;
+	}
 	for (size_t i = 0; i < j->nseries; i++)
 		if (strcmp(j->series[i].series_uid, r->series_uid) == 0)
 			return 0;
@@ -261,8 +304,8 @@ static int stage_find(struct job *j)
 	}
 	for (size_t i = 0; i < j->o->n_studies; i++) {
 		int found = 0;
-		for (size_t k = 0; k < ss.n; k++)
-			found |= strcmp(ss.uids[k], j->o->study_uids[i]) == 0;
+		for (size_t k = 0; k < j->nstudies; k++)
+			found |= strcmp(j->studies[k].uid, j->o->study_uids[i]) == 0;
 		if (!found) {
 			rc = ho_err_set(j->err, HO_ENOTFOUND,
 					"Study %s is not a study of patient '%s' on the PACS. Nothing "
@@ -275,14 +318,14 @@ static int stage_find(struct job *j)
 	enter(j, HO_STAGE_SELECT, "Selecting series");
 	{
 		unsigned idx = 0;
-		for (size_t k = 0; k < ss.n; k++) {
-			struct series_scan sc = {.j = j, .study_uid = ss.uids[k]};
+		for (size_t k = 0; k < j->nstudies; k++) {
+			struct series_scan sc = {.j = j, .study_uid = j->studies[k].uid};
 			ho_dcm_query sq = {0};
-			if (!wanted(j->o->study_uids, j->o->n_studies, ss.uids[k]))
+			if (!wanted(j->o->study_uids, j->o->n_studies, j->studies[k].uid))
 				continue;
 			sc.study_idx = ++idx;
 			sq.patient_id = j->patient_id;
-			sq.study_uid = ss.uids[k];
+			sq.study_uid = j->studies[k].uid;
 			rc = ho_dcm_find(&j->peer, HO_DCM_LEVEL_SERIES, &sq, on_series, &sc, j->err);
 			if (rc < 0)
 				goto out;
@@ -328,7 +371,6 @@ static int stage_find(struct job *j)
 	j->res->series = j->nseries;
 	rc = 0;
 out:
-	free(ss.uids);
 	return rc;
 }
 
@@ -406,8 +448,8 @@ static int on_instance(void *ud, const ho_dcm_instance *in)
 	/* PS3.10 8.2 / PS3.12: file IDs of 1-8 characters A-Z 0-9 _, at most 8 levels. */
 	rel = ho_strfmt("DICOM/P0000001/S%07u/SE%06u/I%07u", s->study_idx, s->series_idx,
 			s->received + 1);
-	dir = ho_strfmt("%s/DICOM/P0000001/S%07u/SE%06u", j->root, s->study_idx, s->series_idx);
-	if (rel == NULL || dir == NULL || (dst = ho_strfmt("%s/%s", j->root, rel)) == NULL) {
+	dir = ho_strfmt("%s/DICOM/P0000001/S%07u/SE%06u", j->fs, s->study_idx, s->series_idx);
+	if (rel == NULL || dir == NULL || (dst = ho_strfmt("%s/%s", j->fs, rel)) == NULL) {
 		rc = ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
 		goto out;
 	}
@@ -432,6 +474,8 @@ static int on_instance(void *ud, const ho_dcm_instance *in)
 	}
 	j->inst[j->ninst].rel = rel;
 	copy_field(j->inst[j->ninst].sop_instance_uid, HO_DCM_UID_MAX, in->sop_instance_uid);
+	copy_field(j->inst[j->ninst].sop_class_uid, HO_DCM_UID_MAX, in->sop_class_uid);
+	j->inst[j->ninst].series = j->cur;
 	j->ninst++;
 	rel = NULL;
 	s->received++;
@@ -500,23 +544,131 @@ static int make_fileset_id(char out[static 17])
 	return 0;
 }
 
+/* Paths of the file-set's files relative to its root: DICOMDIR first, then the
+ * instances. The array is malloc'ed; the strings belong to the job. */
+static const char **fileset_paths(struct job *j, size_t *n)
+{
+	const char **paths = calloc(j->ninst + 1, sizeof(*paths));
+
+	if (paths == NULL)
+		return NULL;
+	paths[0] = "DICOMDIR";
+	for (size_t i = 0; i < j->ninst; i++)
+		paths[i + 1] = j->inst[i].rel;
+	*n = j->ninst + 1;
+	return paths;
+}
+
+static int on_seal_progress(void *ud, double fraction, uint64_t done, uint64_t total)
+{
+	struct job *j = ud;
+
+	(void)fraction;
+	j->prog.bytes_done = done;
+	j->prog.bytes_total = total;
+	report(j, "Encrypting");
+	return cancelled(j);
+}
+
+static int stage_seal(struct job *j, const char **paths, size_t n)
+{
+	ho_seal_opts so = HO_SEAL_OPTS_INIT;
+	const char *keypath = ho_config_get(j->cfg, "export.escrow_key");
+	ho_escrow_key *key = NULL;
+	uint8_t *blob = NULL;
+	size_t blen = 0;
+	char *zip = NULL;
+	int rc;
+
+	enter(j, HO_STAGE_SEAL, "Encrypting");
+	if ((rc = ho_password_new(&j->pw, j->err)) < 0)
+		goto out;
+	if ((zip = ho_strfmt("%s/STUDY.ZIP", j->root)) == NULL) {
+		rc = ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	if ((rc = ho_seal_zip(j->fs, paths, n, zip, j->pw, &so, on_seal_progress, j, j->err)) < 0)
+		goto out;
+	/* The plain file-set is PHI in the clear: gone as soon as the ZIP holds it. */
+	if (ho_fs_rm_rf(j->fs) < 0) {
+		rc = ho_err_set(j->err, HO_EIO, "Cannot remove the unencrypted copy in %s.", j->fs);
+		goto out;
+	}
+	if (keypath[0] != '\0') {
+		/* The kiosk can encrypt to the clinic's escrow key but never decrypt: only an
+		 * authorised recovery with the private key, elsewhere, reads it back. */
+		if ((rc = ho_escrow_key_load(&key, keypath, j->err)) < 0 ||
+		    (rc = ho_escrow_seal(&blob, &blen, key, j->pw, j->err)) < 0 ||
+		    (rc = ho_escrow_to_text(&j->escrow_text, blob, blen, j->err)) < 0)
+			goto out;
+		j->res->escrowed = 1;
+	}
+	j->res->encrypted = 1;
+out:
+	free(blob);
+	ho_escrow_key_free(key);
+	free(zip);
+	return rc;
+}
+
+static int on_html_progress(void *ud, size_t done, size_t total)
+{
+	struct job *j = ud;
+
+	j->prog.items_done = done;
+	j->prog.items_total = total;
+	report(j, "Making the picture pages");
+	return cancelled(j);
+}
+
 static int stage_fileset(struct job *j)
 {
 	const char **paths = NULL;
+	const char *dist = ho_config_get(j->cfg, "kiosk.viewer_dist");
+	uint64_t payload_max = (uint64_t)ho_config_get_int(j->cfg, "export.viewer_payload_max");
+	size_t n = 0;
 	int rc;
 
 	enter(j, HO_STAGE_FILESET, "Building the DICOM file-set");
-	if ((paths = calloc(j->ninst ? j->ninst : 1, sizeof(*paths))) == NULL)
+	if ((paths = fileset_paths(j, &n)) == NULL)
 		return ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
-	for (size_t i = 0; i < j->ninst; i++)
-		paths[i] = j->inst[i].rel;
-	rc = ho_dcm_dicomdir_write(j->root, j->res->fileset_id, j->profile, paths, j->ninst, j->err);
-	free(paths);
+	rc = ho_dcm_dicomdir_write(j->fs, j->res->fileset_id, j->profile, paths + 1, n - 1, j->err);
 	if (rc < 0)
-		return rc;
-	if ((rc = ho_media_text_write(j->root, 0, j->err)) < 0)
-		return rc;
-	return 0;
+		goto out;
+	if (j->encrypt) {
+		if ((rc = stage_seal(j, paths, n)) < 0)
+			goto out;
+		enter(j, HO_STAGE_FILESET, "Adding the viewer");
+	} else if (ho_config_get_int(j->cfg, "export.pdi_html")) {
+		ho_pdi_html_opts ho = HO_PDI_HTML_OPTS_INIT;
+		ho.institution = ho_config_get(j->cfg, "kiosk.site");
+		if ((rc = ho_pdi_html_write(j->root, paths + 1, n - 1, &ho, on_html_progress, j,
+					    j->err)) < 0)
+			goto out;
+	}
+	if ((rc = ho_media_text_write(j->root, j->encrypt, j->err)) < 0)
+		goto out;
+	if ((rc = ho_viewer_install(dist[0] ? dist : NULL, j->root, j->err)) < 0)
+		goto out;
+	/* Small studies ride along as script payloads so that the viewer opens them from
+	 * file:// without asking; larger ones are picked by the patient (viewer/README.md). */
+	if (j->encrypt) {
+		const char *zip[] = {"STUDY.ZIP"};
+		rc = ho_viewer_payload_write(j->root, zip, 1, payload_max, j->err);
+	} else {
+		rc = ho_viewer_payload_write(j->root, paths, n, payload_max, j->err);
+	}
+	if (rc < 0)
+		goto out;
+	{
+		char *marker = ho_strfmt("%s/VIEWER/DATA", j->root);
+		struct stat st;
+		j->res->viewer_payload = marker != NULL && stat(marker, &st) == 0;
+		free(marker);
+	}
+out:
+	free(paths);
+	return rc;
 }
 
 /* ---- write + verify ---------------------------------------------------------------- */
@@ -620,9 +772,11 @@ static int staging_new(struct job *j)
 	j->dir = ho_strfmt("%s/job-%02x%02x%02x%02x%02x%02x", staging, r[0], r[1], r[2], r[3],
 			   r[4], r[5]);
 	if (j->dir == NULL || (j->in = ho_strfmt("%s/in", j->dir)) == NULL ||
-	    (j->root = ho_strfmt("%s/medium", j->dir)) == NULL)
+	    (j->root = ho_strfmt("%s/medium", j->dir)) == NULL ||
+	    (j->fs = ho_strfmt("%s/%s", j->dir, j->encrypt ? "plain" : "medium")) == NULL)
 		return ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
-	if (mkdir(j->dir, 0700) < 0 || mkdir(j->in, 0700) < 0 || mkdir(j->root, 0700) < 0)
+	if (mkdir(j->dir, 0700) < 0 || mkdir(j->in, 0700) < 0 || mkdir(j->root, 0700) < 0 ||
+	    (j->encrypt && mkdir(j->fs, 0700) < 0))
 		return ho_err_set(j->err, HO_EIO, "Cannot create the staging directory %s: %s",
 				  j->dir, strerror(errno));
 	return 0;
@@ -637,6 +791,295 @@ static int profile_for_media(const char *media)
 	return HO_DCM_PROFILE_GEN_CD;
 }
 
+static int medium_type(const ho_config *cfg)
+{
+	const char *m = ho_config_get(cfg, "drive.media");
+
+	return strcmp(m, "dvd") == 0 ? HO_MEDIUM_DVD
+	       : strcmp(m, "usb") == 0 ? HO_MEDIUM_USB
+				       : HO_MEDIUM_CD;
+}
+
+/* ---- record ------------------------------------------------------------------------ */
+
+static void audit_source(struct job *j, ho_audit_source *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->site_id = ho_config_get(j->cfg, "kiosk.site");
+	src->source_id = ho_ledger_origin(j->ledger);
+	src->host = ho_config_get(j->cfg, "kiosk.name");
+	src->app_name = "handoff";
+}
+
+static int append(struct job *j, int kind, char *xml, size_t len, ho_ledger_receipt *rcpt)
+{
+	ho_err e = HO_ERR_INIT;
+	int rc = ho_ledger_append(j->ledger, kind, xml, len, rcpt, &e);
+
+	free(xml);
+	if (rc < 0)
+		ho_err_set(j->err, HO_ESTATE,
+			   "The handoff could not be recorded in the signed log (%s). Exports are "
+			   "stopped until the administrator fixes the log.",
+			   e.msg);
+	return rc < 0 ? HO_ESTATE : 0;
+}
+
+/* Per-study facts for the Export message: built from what was actually pulled. */
+struct study_facts {
+	ho_audit_study st;
+	const char **classes;
+	uint32_t *counts;
+	const char **series;
+};
+
+static int build_export(struct job *j, struct study_facts **out_facts,
+			ho_audit_selection **out_sel, size_t *out_nsel)
+{
+	struct study_facts *f = calloc(j->nstudies ? j->nstudies : 1, sizeof(*f));
+	ho_audit_selection *sel = calloc(j->nseries + j->nexcluded + 1, sizeof(*sel));
+	size_t nf = 0, nsel = 0;
+
+	*out_facts = f;
+	*out_sel = sel;
+	if (f == NULL || sel == NULL)
+		return HO_ENOMEM;
+	for (size_t k = 0; k < j->nstudies; k++) {
+		struct study_facts *x = &f[nf];
+		int used = 0;
+		for (size_t m = 0; m < j->nseries; m++)
+			used |= strcmp(j->series[m].study_uid, j->studies[k].uid) == 0;
+		if (!used)
+			continue;
+		x->classes = calloc(j->ninst + 1, sizeof(*x->classes));
+		x->counts = calloc(j->ninst + 1, sizeof(*x->counts));
+		x->series = calloc(j->nseries + 1, sizeof(*x->series));
+		if (x->classes == NULL || x->counts == NULL || x->series == NULL)
+			return HO_ENOMEM;
+		x->st.uid = j->studies[k].uid;
+		x->st.accession = j->studies[k].accession[0] ? j->studies[k].accession : NULL;
+		x->st.encrypted = j->encrypt != 0;
+		for (size_t m = 0; m < j->nseries; m++)
+			if (strcmp(j->series[m].study_uid, x->st.uid) == 0)
+				x->series[x->st.n_series++] = j->series[m].series_uid;
+		for (size_t i = 0; i < j->ninst; i++) {
+			size_t c;
+			if (strcmp(j->series[j->inst[i].series].study_uid, x->st.uid) != 0)
+				continue;
+			x->st.n_instances++;
+			for (c = 0; c < x->st.n_sop_classes; c++)
+				if (strcmp(x->classes[c], j->inst[i].sop_class_uid) == 0)
+					break;
+			if (c == x->st.n_sop_classes)
+				x->classes[x->st.n_sop_classes++] = j->inst[i].sop_class_uid;
+			x->counts[c]++;
+		}
+		x->st.sop_classes = x->classes;
+		x->st.sop_counts = x->counts;
+		x->st.series_uids = x->series;
+		nf++;
+	}
+	for (size_t m = 0; m < j->nseries; m++) {
+		sel[nsel].uid = j->series[m].series_uid;
+		sel[nsel].included = true;
+		sel[nsel++].reason = j->o->n_series ? "chosen by staff"
+				     : j->o->n_studies ? "every series of a chosen study"
+						       : "every series of the patient";
+	}
+	for (size_t m = 0; m < j->nexcluded; m++) {
+		sel[nsel].uid = j->excluded[m];
+		sel[nsel].included = false;
+		sel[nsel++].reason = "not chosen by staff";
+	}
+	*out_nsel = nsel;
+	return (int)nf;
+}
+
+static void free_facts(struct study_facts *f, size_t n)
+{
+	if (f == NULL)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		free(f[k].classes);
+		free(f[k].counts);
+		free(f[k].series);
+	}
+	free(f);
+}
+
+static void fill_people(struct job *j, ho_audit_export *ev)
+{
+	const ho_job_opts *o = j->o;
+
+	audit_source(j, &ev->src);
+	ev->staff.user_id = o->staff_id;
+	ev->staff.name = o->staff_name;
+	ev->staff.role = o->staff_role;
+	ev->recipient_kind = o->recipient_kind ? o->recipient_kind : "patient";
+	ev->recipient.user_id = o->recipient_name ? o->recipient_name : j->patient_name;
+	ev->recipient.name = o->recipient_name ? o->recipient_name : j->patient_name;
+	ev->medium_type = medium_type(j->cfg);
+	ev->medium_label = j->res->fileset_id;
+	ev->patient_id = j->patient_id;
+	ev->patient_issuer = j->issuer;
+	ev->patient_name = j->patient_name[0] ? j->patient_name : NULL;
+	ev->purpose = o->purpose ? o->purpose : "right of access";
+	ev->identity_method = o->identity_method ? o->identity_method : "not recorded";
+	ev->job_id = j->res->fileset_id;
+}
+
+/* The export (or its failure) as one entry; the receipt may only follow a success. */
+static int record_export(struct job *j, int ok, const char *failure)
+{
+	ho_audit_export ev;
+	struct study_facts *facts = NULL;
+	ho_audit_study *packed = NULL;
+	ho_audit_selection *sel = NULL;
+	ho_ledger_receipt rcpt;
+	char digest[65], *xml = NULL;
+	size_t nsel = 0, len = 0;
+	int nf, rc;
+
+	memset(&ev, 0, sizeof(ev));
+	fill_people(j, &ev);
+	if ((nf = build_export(j, &facts, &sel, &nsel)) < 0) {
+		rc = ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	if ((packed = calloc((size_t)nf + 1, sizeof(*packed))) == NULL) {
+		rc = ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	for (int k = 0; k < nf; k++)
+		packed[k] = facts[k].st;
+	ev.studies = packed;
+	ev.n_studies = (size_t)nf;
+	ev.selection = sel;
+	ev.n_selection = nsel;
+	ev.outcome = ok ? HO_AUDIT_SUCCESS : HO_AUDIT_SERIOUS_FAILURE;
+	ev.outcome_desc = ok ? NULL : failure;
+	if (ok) {
+		static const char hx[] = "0123456789abcdef";
+		for (int i = 0; i < 32; i++) {
+			digest[2 * i] = hx[j->res->manifest_digest[i] >> 4];
+			digest[2 * i + 1] = hx[j->res->manifest_digest[i] & 15];
+		}
+		digest[64] = '\0';
+		ev.manifest_digest = digest;
+		ev.escrow_blob = j->escrow_text;
+	}
+	if ((rc = ho_audit_export_xml(&xml, &len, &ev, j->err)) < 0)
+		goto out;
+	rc = append(j, ok ? HO_LEDGER_EXPORT : HO_LEDGER_EXPORT_FAILED, xml, len, &rcpt);
+	if (rc == 0) {
+		j->res->logged = 1;
+		j->res->log_seq = rcpt.seq;
+		memcpy(j->res->log_entry_hash, rcpt.leaf_hash, 32);
+		snprintf(j->res->log_origin, sizeof(j->res->log_origin), "%s", rcpt.origin);
+	}
+out:
+	free(packed);
+	free_facts(facts, nf > 0 ? (size_t)nf : 0);
+	free(sel);
+	return rc;
+}
+
+static int record_alert(struct job *j, int type, const char *what)
+{
+	ho_audit_alert a;
+	char *xml = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	audit_source(j, &a.src);
+	a.type = type;
+	a.outcome = HO_AUDIT_MAJOR_FAILURE;
+	a.description = what;
+	a.user.user_id = j->o->staff_id;
+	a.user.name = j->o->staff_name;
+	a.object_id = j->patient_id;
+	if ((rc = ho_audit_alert_xml(&xml, &len, &a, j->err)) < 0)
+		return rc;
+	return append(j, HO_LEDGER_SECURITY_ALERT, xml, len, NULL);
+}
+
+static int record_spoiled(struct job *j, const char *why)
+{
+	ho_audit_medium m;
+	char *xml = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	audit_source(j, &m.src);
+	m.event = HO_MEDIUM_EVT_SPOILED;
+	m.staff.user_id = j->o->staff_id;
+	m.staff.name = j->o->staff_name;
+	m.medium_type = medium_type(j->cfg);
+	m.medium_label = j->res->fileset_id;
+	m.patient_id = j->patient_id;
+	m.patient_issuer = j->issuer;
+	m.reason = why;
+	if ((rc = ho_audit_medium_xml(&xml, &len, &m, j->err)) < 0)
+		return rc;
+	return append(j, HO_LEDGER_MEDIUM_SPOILED, xml, len, NULL);
+}
+
+/* Records a failed job. Called after the wipe, so the entry also covers that. A
+ * failure to log is added to the message, never hides the first error. */
+static void record_failure(struct job *j, int rc)
+{
+	ho_err saved = *j->err;
+	ho_err lerr = HO_ERR_INIT;
+	ho_err *keep = j->err;
+
+	j->err = &lerr;
+	if (record_export(j, 0, saved.msg) < 0 ||
+	    (rc == HO_EGUARD && record_alert(j, HO_ALERT_GUARD, saved.msg) < 0) ||
+	    (j->res->medium_touched && record_spoiled(j, saved.msg) < 0)) {
+		j->err = keep;
+		ho_err_reset(keep, saved.code,
+			     "%.200s The failure could not be recorded in the signed log either: "
+			     "%.200s",
+			     saved.msg, lerr.msg);
+		return;
+	}
+	j->err = keep;
+}
+
+static int ledger_open(struct job *j)
+{
+	const char *dir = ho_config_get(j->cfg, "kiosk.log");
+	char *def = NULL, *origin = NULL;
+	ho_ledger_opts lo = HO_LEDGER_OPTS_INIT;
+	ho_err e = HO_ERR_INIT;
+	int rc = 0;
+
+	if (dir[0] == '\0') {
+		if ((def = ho_strfmt("%s/log", ho_config_get(j->cfg, "kiosk.state"))) == NULL)
+			return ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
+		dir = def;
+	}
+	if ((origin = ho_strfmt("handoff.kiosk/%s", ho_config_get(j->cfg, "kiosk.name"))) == NULL) {
+		rc = ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	lo.origin = origin;
+	if (ho_fs_mkdir_p(dir, 0700) < 0 || ho_ledger_open(&j->ledger, dir, &lo, &e) < 0 ||
+	    ho_ledger_status(j->ledger, &e) < 0) {
+		rc = ho_err_set(j->err, HO_ESTATE,
+				"The signed handoff log in %s cannot be written (%s). No export can "
+				"be made until the administrator fixes it.",
+				dir, e.msg[0] ? e.msg : strerror(errno));
+		goto out;
+	}
+out:
+	free(def);
+	free(origin);
+	return rc;
+}
+
 int ho_job_run(const ho_config *cfg, const ho_job_opts *o, ho_job_result *res, ho_err *err)
 {
 	struct job j = {0};
@@ -648,14 +1091,23 @@ int ho_job_run(const ho_config *cfg, const ho_job_opts *o, ho_job_result *res, h
 	if (o == NULL || o->version != HO_JOB_OPTS_VERSION || o->patient_id == NULL ||
 	    o->patient_id[0] == '\0')
 		return ho_err_set(err, HO_EINVAL, "A patient ID is required.");
+	if (o->staff_id == NULL || o->staff_id[0] == '\0')
+		return ho_err_set(err, HO_EINVAL,
+				  "The staff member handing out the medium must be named.");
 	j.cfg = cfg;
 	j.o = o;
 	j.res = res;
 	j.err = err;
+	j.encrypt = o->encrypt >= 0 ? o->encrypt != 0
+				    : ho_config_get_int(cfg, "export.encrypt") != 0;
 	ho_pacs_peer(cfg, &j.peer);
 	drive = o->drive != NULL ? o->drive : ho_config_get(cfg, "drive.address");
 	j.profile = profile_for_media(ho_config_get(cfg, "drive.media"));
 	snprintf(res->profile, sizeof(res->profile), "%s", ho_dcm_profile_name(j.profile));
+	/* The log first: an export that cannot be recorded must not start at all, and it
+	 * holds the lock that keeps this the only job on the kiosk. */
+	if ((rc = ledger_open(&j)) < 0)
+		goto done;
 	if (copy_field(j.patient_id, sizeof(j.patient_id), o->patient_id) < 0) {
 		rc = ho_err_set(err, HO_EINVAL, "The patient ID is too long.");
 		goto out;
@@ -683,10 +1135,19 @@ int ho_job_run(const ho_config *cfg, const ho_job_opts *o, ho_job_result *res, h
 		goto out;
 	if ((rc = stage_write_verify(&j, drive)) < 0)
 		goto out;
+	enter(&j, HO_STAGE_RECORD, "Recording the handoff in the signed log");
+	if ((rc = record_export(&j, 1, NULL)) < 0)
+		goto out;
+	if (j.pw != NULL && o->password != NULL) {
+		enter(&j, HO_STAGE_RECEIPT, "Handing over the password");
+		o->password(o->ud, ho_password_display(j.pw));
+	}
 out:
 	if (rc < 0)
 		res->failed_stage = j.stage;
 	enter(&j, HO_STAGE_WIPE, "Removing patient data from the kiosk");
+	ho_password_free(j.pw);
+	j.pw = NULL;
 	wrc = j.dir != NULL ? ho_fs_rm_rf(j.dir) : 0;
 	if (wrc < 0 || (j.dir != NULL && ho_fs_count_files(j.dir) > 0)) {
 		/* PHI left behind outranks whatever else went wrong. */
@@ -694,15 +1155,30 @@ out:
 			     "Patient data could not be removed from the staging area %s. Call the "
 			     "administrator.",
 			     j.dir);
+		if (rc == 0)
+			(void)record_alert(&j, HO_ALERT_CONFIG, err->msg);
 		rc = HO_EIO;
 		res->failed_stage = HO_STAGE_WIPE;
 	}
+	if (rc < 0 && rc != HO_ESTATE && j.ledger != NULL && !res->logged)
+		record_failure(&j, rc);
+	if (rc == HO_ESTATE && res->medium_touched)
+		ho_err_reset(err, HO_ESTATE,
+			     "%.300s The medium was written but the handoff is not on record: do "
+			     "not hand it out; destroy it.",
+			     err->msg);
+done:
 	for (size_t i = 0; i < j.ninst; i++)
 		free(j.inst[i].rel);
+	ho_ledger_close(j.ledger);
+	free(j.escrow_text);
 	free(j.inst);
 	free(j.series);
+	free(j.studies);
+	free(j.excluded);
 	free(j.dir);
 	free(j.in);
 	free(j.root);
+	free(j.fs);
 	return rc;
 }

@@ -66,9 +66,25 @@ typedef struct ho_job_opts {
 	ho_progress_cb progress;
 	void *ud;
 	volatile int *cancel;      /* set non-zero from another thread to cancel */
+	/* Who hands what to whom, for the log (DESIGN.md "Signed handoff log"). */
+	const char *staff_id;       /* signed-in staff member; required */
+	const char *staff_name;
+	const char *staff_role;
+	const char *recipient_name; /* who takes the medium; NULL = the patient */
+	const char *recipient_kind; /* "patient", "representative", "provider"; NULL = patient */
+	const char *identity_method;/* how identity was checked (method only, never a number) */
+	const char *purpose;        /* e.g. "right of access"; NULL = "right of access" */
+	int encrypt;                /* -1 = export.encrypt from the configuration, 0 no, 1 yes */
+	/* Encrypted media: called once, after the medium is verified and the handoff is in
+	 * the log, with the password as the patient must type it (XXXX-XXXX-XXXX-XXXX). It
+	 * goes to the receipt's tear-off part and nowhere else; the string is wiped when the
+	 * call returns. */
+	void (*password)(void *ud, const char *display);
 } ho_job_opts;
 
-#define HO_JOB_OPTS_INIT {HO_JOB_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL}
+#define HO_JOB_OPTS_INIT                                                                    \
+	{HO_JOB_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL,     \
+	 NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, NULL}
 
 #define HO_JOB_PATH_MAX 4096
 
@@ -82,6 +98,13 @@ typedef struct ho_job_result {
 	uint64_t bytes;              /* bytes on the medium */
 	int failed_stage;            /* stage that failed, or -1 */
 	int medium_touched;          /* 1 if writing began: a failed medium may hold PHI */
+	int encrypted;               /* 1 if the file-set is sealed in STUDY.ZIP */
+	int escrowed;                /* 1 if the password went to the log, escrow-encrypted */
+	int viewer_payload;          /* 1 if the viewer reads the study without a file pick */
+	int logged;                  /* 1 if the outcome is in the signed log */
+	uint64_t log_seq;            /* the entry for this job (export or failure) */
+	uint8_t log_entry_hash[32];  /* RFC 9162 leaf hash of that entry */
+	char log_origin[128];
 } ho_job_result;
 
 /* Runs the whole export. On failure err says what happened and what to do, and

@@ -23,7 +23,11 @@ static const char USAGE[] =
 	"        patients; with --patient the patient's studies; with --study its series\n"
 	"  export --patient ID [--issuer ISSUER] [--study UID]... [--series UID]...\n"
 	"         [--drive ADDR] [--manifest PATH] [--json]\n"
-	"        pull, check, write and verify one patient's images\n"
+	"         [--encrypt | --no-encrypt] [--password-fd N]\n"
+	"         [--staff ID] [--staff-name NAME] [--role ROLE]\n"
+	"         [--recipient NAME] [--recipient-kind patient|representative|provider]\n"
+	"         [--identity-check METHOD] [--purpose TEXT]\n"
+	"        pull, check, write, verify and record one patient's images\n"
 	"  config\n"
 	"        print the effective configuration\n"
 	"  log ...\n"
@@ -197,11 +201,35 @@ static int cmd_find(ho_config *cfg, int argc, char **argv)
 
 /* ---- export ------------------------------------------------------------------------ */
 
+struct pw_out {
+	int fd;  /* --password-fd, or -1 */
+	int tty; /* stdout is a terminal */
+};
+
 struct bar {
 	int tty;
 	int last_stage;
 	int drawn;
+	struct pw_out *pw;
 };
+
+/* On the kiosk the password goes to the receipt's tear-off part; the headless front end
+ * hands it to the descriptor the caller opened for it, or to the operator's terminal. */
+static void on_password(void *ud, const char *display)
+{
+	struct bar *b = ud;
+
+	if (b->pw->fd >= 0) {
+		dprintf(b->pw->fd, "%s\n", display);
+	} else if (b->pw->tty) {
+		if (b->drawn)
+			fputc('\n', stderr);
+		b->drawn = 0;
+		printf("Password for the patient (give it on paper, apart from the disc): %s\n",
+		       display);
+		fflush(stdout);
+	}
+}
 
 static void on_progress(void *ud, const ho_progress *p)
 {
@@ -260,14 +288,26 @@ static int cmd_export(ho_config *cfg, int argc, char **argv)
 		{"manifest", required_argument, NULL, 'm'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
+		{"encrypt", no_argument, NULL, 'E'},
+		{"no-encrypt", no_argument, NULL, 'N'},
+		{"password-fd", required_argument, NULL, 'P'},
+		{"staff", required_argument, NULL, 'u'},
+		{"staff-name", required_argument, NULL, 'U'},
+		{"role", required_argument, NULL, 'r'},
+		{"recipient", required_argument, NULL, 'R'},
+		{"recipient-kind", required_argument, NULL, 'K'},
+		{"identity-check", required_argument, NULL, 'I'},
+		{"purpose", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *studies[MAX_UIDS], *series[MAX_UIDS];
+	struct pw_out pw = {.fd = -1};
+	char staff[128];
 	ho_job_opts o = HO_JOB_OPTS_INIT;
 	ho_job_result res;
 	ho_err err = HO_ERR_INIT;
 	struct bar bar = {.tty = isatty(STDERR_FILENO), .last_stage = -1};
-	char digest[65];
+	char digest[65], entry[65];
 	int c, rc, json = 0;
 
 	optind = 1;
@@ -302,10 +342,64 @@ static int cmd_export(ho_config *cfg, int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'E':
+			o.encrypt = 1;
+			break;
+		case 'N':
+			o.encrypt = 0;
+			break;
+		case 'P': {
+			char *end = NULL;
+			long fd = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || fd < 3 || fd > 1023) {
+				fprintf(stderr, "handoff: --password-fd wants a descriptor >= 3\n");
+				return 1;
+			}
+			pw.fd = (int)fd;
+			break;
+		}
+		case 'u':
+			o.staff_id = optarg;
+			break;
+		case 'U':
+			o.staff_name = optarg;
+			break;
+		case 'r':
+			o.staff_role = optarg;
+			break;
+		case 'R':
+			o.recipient_name = optarg;
+			break;
+		case 'K':
+			o.recipient_kind = optarg;
+			break;
+		case 'I':
+			o.identity_method = optarg;
+			break;
+		case 'o':
+			o.purpose = optarg;
+			break;
 		default:
 			fputs(USAGE, c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 1;
 		}
+	}
+	if (o.staff_id == NULL) {
+		/* Headless use: the signed-in Unix account stands for the staff member. */
+		const char *u = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+		snprintf(staff, sizeof(staff), "cli:%s", u ? u : "unknown");
+		o.staff_id = staff;
+	}
+	{
+		int enc = o.encrypt >= 0 ? o.encrypt : ho_config_get_int(cfg, "export.encrypt") != 0;
+		pw.tty = isatty(STDOUT_FILENO);
+		if (enc && pw.fd < 0 && !pw.tty) {
+			/* The password must reach a person, not a log file that captures stdout. */
+			fprintf(stderr, "handoff: an encrypted export needs a terminal or "
+					"--password-fd N to hand over the password\n");
+			return 1;
+		}
+		o.password = on_password;
 	}
 	if (optind != argc || o.patient_id == NULL) {
 		fprintf(stderr, "handoff: export needs --patient ID\n%s", USAGE);
@@ -314,6 +408,7 @@ static int cmd_export(ho_config *cfg, int argc, char **argv)
 	o.study_uids = studies;
 	o.series_uids = series;
 	o.progress = on_progress;
+	bar.pw = &pw;
 	o.ud = &bar;
 	rc = ho_job_run(cfg, &o, &res, &err);
 	if (bar.drawn)
@@ -344,20 +439,31 @@ static int cmd_export(ho_config *cfg, int argc, char **argv)
 		ho_json_str(stdout, o.drive ? o.drive : ho_config_get(cfg, "drive.address"));
 		printf(",\"manifest\":");
 		ho_json_str(stdout, res.manifest_path);
+		hex(entry, res.log_entry_hash, 32);
 		printf(",\"manifest_sha256\":\"%s\",\"studies\":%llu,\"series\":%llu,"
-		       "\"instances\":%llu,\"transcoded\":%llu,\"bytes\":%llu}\n",
+		       "\"instances\":%llu,\"transcoded\":%llu,\"bytes\":%llu,"
+		       "\"encrypted\":%s,\"escrowed\":%s,\"viewer_payload\":%s,"
+		       "\"log_seq\":%llu,\"log_entry_hash\":\"%s\",\"log_origin\":",
 		       digest, (unsigned long long)res.studies, (unsigned long long)res.series,
 		       (unsigned long long)res.instances, (unsigned long long)res.transcoded,
-		       (unsigned long long)res.bytes);
+		       (unsigned long long)res.bytes, res.encrypted ? "true" : "false",
+		       res.escrowed ? "true" : "false", res.viewer_payload ? "true" : "false",
+		       (unsigned long long)res.log_seq, entry);
+		ho_json_str(stdout, res.log_origin);
+		puts("}");
 	} else {
 		printf("Exported %llu images (%llu series, %llu studies) as %s, profile %s.\n"
 		       "Medium:   %s (written and verified)\n"
 		       "Manifest: %s\n"
-		       "Manifest SHA-256: %s\n",
+		       "Manifest SHA-256: %s\n"
+		       "Encrypted: %s%s\n"
+		       "Log entry: %s #%llu\n",
 		       (unsigned long long)res.instances, (unsigned long long)res.series,
 		       (unsigned long long)res.studies, res.fileset_id, res.profile,
 		       o.drive ? o.drive : ho_config_get(cfg, "drive.address"), res.manifest_path,
-		       digest);
+		       digest, res.encrypted ? "yes (STUDY.ZIP, AES-256)" : "no",
+		       res.escrowed ? ", password escrowed in the log" : "", res.log_origin,
+		       (unsigned long long)res.log_seq);
 	}
 	return 0;
 }
