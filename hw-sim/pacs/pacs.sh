@@ -111,10 +111,10 @@ do_stop() {
 		rm -f "$pidfile"
 		return 0
 	fi
-	local pid i
+	local pid
 	pid=$(cat "$pidfile")
 	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
