@@ -21,6 +21,8 @@ extern "C" {
 #include "dcmtk/dcmjpeg/dipijpeg.h"
 #include "dcmtk/dcmjpls/djdecode.h"
 
+#include "dicom/dicom_priv.hh"
+
 namespace {
 
 // Header of at most this size is parsed; elements larger than 4 KiB (pixel data) are
@@ -66,9 +68,9 @@ int fill_info(DcmDataset *ds, ho_dcm_render_info *info, const char *path, ho_err
 	std::memset(info, 0, sizeof(*info));
 	// Keep the patient's character set: convert to UTF-8 for the UTF-8 pages rather than
 	// fold names to ASCII (DESIGN.md media layout).
-	if (ds->tagExists(DCM_SpecificCharacterSet) && ds->convertToUTF8().bad())
-		return ho_err_set(err, HO_EFORMAT, "the character set of %s is not supported; its "
-			"names cannot be shown", path);
+	// The shim's own converter: it also decodes ISO 2022 sets that DCMTK's iconv cannot.
+	if (ho_dcm::to_utf8(ds, "image", err) != 0)
+		return HO_EFORMAT;
 	if (!get_str(ds, DCM_PatientName, info->patient_name, sizeof(info->patient_name)) ||
 	    !get_str(ds, DCM_PatientID, info->patient_id, sizeof(info->patient_id)) ||
 	    !get_str(ds, DCM_PatientBirthDate, info->birth_date, sizeof(info->birth_date)) ||
