@@ -964,13 +964,15 @@ out:
 int ho_ledger_checkpoint(ho_ledger *l, char **out, size_t *outlen, ho_err *err)
 {
 	char *path;
-	int rc;
+	int rc = 0;
 
 	if (out != NULL)
 		*out = NULL;
 	if (l->cp == NULL || l->cp_size != l->tree.size) {
-		if (l->opts.read_only || (rc = write_checkpoint(l, NULL, err)) != 0)
-			return l->opts.read_only ? ho_err_set(err, HO_ESTATE, "no checkpoint") : rc;
+		if (l->opts.read_only)
+			return ho_err_set(err, HO_ESTATE, "the log has no checkpoint of its last entry");
+		if ((rc = write_checkpoint(l, NULL, err)) != 0)
+			return rc;
 	}
 	if (!l->opts.read_only) {
 		if ((path = ho_strfmt("%s/checkpoint", l->dir)) == NULL)

@@ -34,7 +34,7 @@ static int export_xml(char **xml, size_t *len, unsigned long long i)
 {
 	static const char *sops[] = {"1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4"};
 	static const uint32_t counts[] = {300, 40};
-	char uid[2][64], ser[2][2][64], label[32];
+	char uid[2][64], ser[2][2][80], label[32];
 	const char *series[2][2];
 	ho_audit_study st[2];
 	ho_audit_export e;
@@ -44,7 +44,7 @@ static int export_xml(char **xml, size_t *len, unsigned long long i)
 	for (int k = 0; k < 2; k++) {
 		snprintf(uid[k], 64, "1.2.826.0.1.3680043.9.7%llu.%d", i, k);
 		for (int s = 0; s < 2; s++) {
-			snprintf(ser[k][s], 64, "%s.%d", uid[k], s + 1);
+			snprintf(ser[k][s], sizeof(ser[k][s]), "%.64s.%d", uid[k], s + 1);
 			series[k][s] = ser[k][s];
 		}
 		st[k] = (ho_audit_study){uid[k], "ACC12345", sops, counts, 2, 340, series[k], 2,

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (unsigned long long i = 0; i < n; i++) {
-		char *xml = NULL, uid[8][64], pid[32], label[32], ser[8][2][64];
+		char *xml = NULL, uid[8][64], pid[32], label[32], ser[8][2][80];
 		const char *series[8][2];
 		size_t len = 0;
 		uint32_t r = rnd(100);
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 			for (uint32_t k = 0; k < ns; k++) {
 				snprintf(uid[k], 64, "1.2.826.0.1.3680043.9.7%llu.%" PRIu32, i, k);
 				for (int s = 0; s < 2; s++) {
-					snprintf(ser[k][s], 64, "%s.%d", uid[k], s + 1);
+					snprintf(ser[k][s], sizeof(ser[k][s]), "%.64s.%d", uid[k], s + 1);
 					series[k][s] = ser[k][s];
 				}
 				st[k] = (ho_audit_study){uid[k], "ACC12345", sops, counts, 3, 124,
