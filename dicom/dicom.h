@@ -100,7 +100,9 @@ typedef struct ho_dcm_instance {
 } ho_dcm_instance;
 
 /* Called once per received instance, after it is completely on disk at inst->path.
- * The callback owns the file from then on (may rename or delete it). Return 0 to go
+ * The callback owns the file from then on (may rename or delete it). The facts are the
+ * file's own: the callback must check patient, study and series against what it asked for
+ * (a PACS can send misfiled objects; core's guard does this). Return 0 to go
  * on; non-zero cancels the retrieve (C-CANCEL, association aborted) and that value is
  * returned by ho_dcm_retrieve_series. Calls are never concurrent and all are over when
  * ho_dcm_retrieve_series returns; with C-MOVE they run on the storage SCP's thread while

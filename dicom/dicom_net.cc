@@ -698,16 +698,16 @@ Uint16 store_one(retrieve_state &st, T_ASC_Association *assoc, T_ASC_Presentatio
 		st.failed = true;
 		return STATUS_STORE_Error_CannotUnderstand;
 	}
-	/* PS3.4 C.4.3: every sub-operation must belong to what we asked for; anything else
-	 * is the PACS's error and must not reach the medium. */
-	if (strcmp(inst.sop_instance_uid, req.AffectedSOPInstanceUID) != 0 ||
-	    strcmp(inst.series_uid, st.series_uid.c_str()) != 0) {
+	/* The data set must be the object the C-STORE request announced (PS3.7 9.3.1.1).
+	 * Whether it belongs to the requested series and patient is the caller's guard to
+	 * decide (core/job.c turns that into a security stop), so it is not judged here. */
+	if (strcmp(inst.sop_instance_uid, req.AffectedSOPInstanceUID) != 0) {
 		unlink(path.c_str());
 		st.rc = ho_err_set(&st.err, HO_EFORMAT,
-				   "The PACS sent an object (SOP Instance %s) that does not belong "
-				   "to the requested series. The retrieve was stopped; report "
+				   "The PACS sent an object whose content (SOP Instance %s) does not "
+				   "match what it announced (%s). The retrieve was stopped; report "
 				   "this to the PACS administrator.",
-				   inst.sop_instance_uid);
+				   inst.sop_instance_uid, req.AffectedSOPInstanceUID);
 		st.failed = true;
 		return STATUS_STORE_Error_CannotUnderstand;
 	}
@@ -769,11 +769,15 @@ int final_status(retrieve_state &st, const char *op, unsigned status, unsigned c
 	if (st.failed)
 		return ho_err_set(err, st.rc, "%s", st.err.msg);
 	if (status == STATUS_Success || status == 0xB000 /* warning: some failed */) {
+		/* Our side accepted everything it was sent (st.failed is false), so failed
+		 * sub-operations are objects the PACS could not read or send: most often a
+		 * damaged copy in its storage. */
 		if (failed > 0 || status == 0xB000)
-			return ho_err_set(err, HO_EREFUSED,
+			return ho_err_set(err, HO_EFORMAT,
 					  "The PACS at %s could not send %u of the %u images of "
-					  "the series (%s). Try again; if it persists, ask the PACS "
-					  "administrator.",
+					  "the series (%s); its copy may be damaged. Nothing from "
+					  "this series can be exported; ask the PACS administrator "
+					  "to check it.",
 					  pc.where.c_str(), failed, completed + failed + warning, op);
 		if (st.received == 0)
 			return ho_err_set(err, HO_ENOTFOUND,
@@ -791,6 +795,15 @@ int final_status(retrieve_state &st, const char *op, unsigned status, unsigned c
 				  pc.where.c_str(), pc.calling.c_str(), pc.move_port);
 	if (status == STATUS_GET_Cancel_SubOperationsTerminatedDueToCancelIndication)
 		return ho_err_set(err, HO_ECANCEL, "The retrieve was cancelled.");
+	/* A failure status after sub-operations ran (Orthanc: 0xC000 when it cannot read
+	 * a stored file) is a damaged object, not a refusal of the request. */
+	if (failed > 0 || st.received > 0)
+		return ho_err_set(err, HO_EFORMAT,
+				  "The PACS at %s stopped sending the series after %ld images "
+				  "(%s status 0x%04x, %u failed); its copy may be damaged. "
+				  "Nothing from this series can be exported; ask the PACS "
+				  "administrator to check it.",
+				  pc.where.c_str(), st.received, op, status, failed);
 	return status_refused(pc, op, status, err);
 }
 

@@ -59,3 +59,8 @@ if(HO_FUZZ)
 	target_link_options(dicom_fuzz PRIVATE -fsanitize=fuzzer)
 	target_link_libraries(dicom_fuzz PRIVATE ho_dicom ho_util)
 endif()
+# A private PACS with damaged stored objects (own ports 4447/8047/11117 and directory).
+add_test(NAME dicom_net_corrupt COMMAND ${HO_DICOM_NET} corrupt ${HO_DICOM_NET_ARGS}
+	--port 4447 --scratch ${CMAKE_BINARY_DIR}/dicom-corrupt)
+set_tests_properties(dicom_net_corrupt PROPERTIES LABELS "integration;fault" TIMEOUT 300
+	FIXTURES_REQUIRED hwsim_data)

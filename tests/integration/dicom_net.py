@@ -4,8 +4,8 @@
 Usage: dicom_net.py CASE --cli DICOM_CLI --data HWSIM_DATA --port P [--tls-dir D]
                      [--move-port N] [--aet HANDOFF] [--aec ORTHANC] [--scratch DIR]
 
-CASE is one of: find, get, move, compressed, stop, tls, wrong_called, unknown_calling,
-noget, down, unknown_series, nodelay. Each prints what it checked and exits 0, or 1 with
+CASE is one of: find, get, move, compressed, stop, misfiled, tls, wrong_called,
+unknown_calling, noget, down, silent, unknown_series, corrupt, nodelay. Each prints what it checked and exits 0, or 1 with
 the reason. The expected answers come from HWSIM_DATA/patients.json (what the generator
 put into the PACS), never from the PACS itself.
 """
@@ -253,6 +253,36 @@ def case_down(a, cli, pts):
     print("PACS down:", err.strip().splitlines()[-1])
 
 
+def case_corrupt(a, cli, pts):
+    # A private PACS (own directory and ports, started here) with damaged copies in its
+    # storage: an object it cannot read (truncate) must fail the retrieve as HO_EFORMAT
+    # and not be passed off as a complete series; one it still serves with a broken header
+    # region (header) must not reach the callback as a valid instance.
+    pacs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "hw-sim",
+                        "pacs", "pacs.sh")
+    d = os.path.join(a.scratch, "pacs")
+    port, http, mport = 4447, 8047, 11117
+    subprocess.run([pacs, "start", "--dir", d, "--data", a.data, "--dicom-port", str(port),
+                    "--http-port", str(http), "--move-port", str(mport)], check=True,
+                   capture_output=True)
+    try:
+        cli.a.port = port
+        st, se = series_of(pts["HO-0003"])[0]
+        victim = se["instances"][3]["sop_uid"]
+        subprocess.run([pacs, "corrupt", "--dir", d, "--mode", "truncate", victim],
+                       check=True, capture_output=True)
+        for peer, label in ((None, "C-GET"), (["--move-port", str(mport)], "C-MOVE")):
+            dest = tempfile.mkdtemp(dir=a.scratch)
+            rc, insts, err, _ = cli.get("HO-0003", st["study_uid"], se["series_uid"], dest,
+                                        peer=peer)
+            check(rc == "HO_EFORMAT", "%s with a damaged object: %s %s" % (label, rc, err))
+            check(victim not in {i["sop"] for i in insts}, "damaged object delivered")
+            print("%s, truncated object on the PACS: %s" %
+                  (label, err.strip().splitlines()[-1]))
+    finally:
+        subprocess.run([pacs, "stop", "--dir", d], capture_output=True)
+
+
 def case_silent(a, cli, pts):
     # A peer that accepts TCP but never answers the A-ASSOCIATE-RQ (a hung PACS, a
     # firewall that swallows): HO_ENET after the connect timeout, not a hang.
@@ -359,6 +389,9 @@ def main():
     own = a.scratch is None
     if own:
         a.scratch = tempfile.mkdtemp(prefix="ho-dicom-net.")
+    else:
+        shutil.rmtree(a.scratch, ignore_errors=True)
+        os.makedirs(a.scratch)
     try:
         CASES[a.case](a, Cli(a), model(a))
     except Fail as e:
