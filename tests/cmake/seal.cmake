@@ -32,3 +32,28 @@ add_test(NAME seal_bench COMMAND bash ${HO_TEST_ROOT}/bench/seal_bench.sh
 	WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(seal_bench PROPERTIES LABELS "bench;slow" TIMEOUT 1800
 	ENVIRONMENT "${HO_SEAL_TEST_ENV};HO_HWSIM_DATA=${HO_HWSIM_DATA}")
+
+# Fuzz: escrow blob / typed password / Part 10 header sniffer; corpus replay always,
+# libFuzzer with -DHO_FUZZ=ON.
+add_executable(seal_escrow_fuzz_replay ${HO_TEST_ROOT}/fuzz/seal_escrow_fuzz.c
+	${HO_TEST_ROOT}/fuzz/fuzz_replay.c)
+target_link_libraries(seal_escrow_fuzz_replay PRIVATE ho_seal)
+add_test(NAME seal_escrow_fuzz_corpus
+	COMMAND seal_escrow_fuzz_replay ${HO_TEST_ROOT}/fuzz/corpus/seal_escrow)
+set_tests_properties(seal_escrow_fuzz_corpus PROPERTIES LABELS unit)
+if(HO_FUZZ)
+	add_executable(seal_escrow_fuzz ${HO_TEST_ROOT}/fuzz/seal_escrow_fuzz.c)
+	target_compile_options(seal_escrow_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_options(seal_escrow_fuzz PRIVATE -fsanitize=fuzzer)
+	target_link_libraries(seal_escrow_fuzz PRIVATE ho_seal)
+endif()
+
+# Each public header of this module compiles on its own (libgit2's header test).
+set(HO_SEAL_HDR_SRC)
+foreach(h core/password core/seal core/escrow core/pdi_html dicom/render)
+	string(REPLACE "/" "_" n ${h})
+	set(f ${CMAKE_CURRENT_BINARY_DIR}/seal_hdr_${n}.c)
+	file(WRITE ${f} "#include \"${h}.h\"\n#include \"${h}.h\"\nint ho_hdr_${n};\n")
+	list(APPEND HO_SEAL_HDR_SRC ${f})
+endforeach()
+add_library(seal_header_test OBJECT ${HO_SEAL_HDR_SRC})
