@@ -479,17 +479,27 @@ static int map_file(int fd, uint8_t **p, size_t *len)
 }
 
 /* Is the damage at off the tail of an interrupted append, rather than something in
- * the middle of the log? An append writes at most two frames in one write, so a torn
- * tail is short and no complete frame follows it. */
-static bool is_torn_tail(const uint8_t *p, size_t len, size_t off)
+ * the middle of the log? An append writes at most two frames (entry, checkpoint) in one
+ * write, so a torn tail is short. Blocks of that write may reach the disk out of order,
+ * so the checkpoint of the lost entry (tree size + 1, ending at EOF) may survive intact;
+ * any other complete frame after the damage means the damage is not a torn tail. */
+static bool is_torn_tail(const uint8_t *p, size_t len, size_t off, uint64_t tree_size)
 {
 	ho_frame f;
 
 	if (len - off > 2 * (HO_FRAME_MAX + HO_FRAME_OVERHEAD) + HO_NOTE_MAX_LEN)
 		return false;
-	for (size_t y = off + 1; y + HO_FRAME_OVERHEAD <= len; y++)
-		if (ho_frame_parse(&f, p + y, len - y) == HO_FRAME_OK)
-			return false;
+	for (size_t y = off + 1; y + HO_FRAME_OVERHEAD <= len; y++) {
+		ho_note n;
+		ho_checkpoint c;
+		if (ho_frame_parse(&f, p + y, len - y) != HO_FRAME_OK)
+			continue;
+		if (f.type == HO_FRAME_CHECKPOINT && y + f.total == len &&
+		    ho_note_parse(&n, (const char *)f.payload, f.len, NULL) == 0 &&
+		    ho_checkpoint_parse(&c, n.text, n.text_len, NULL) == 0 && c.size == tree_size + 1)
+			continue;
+		return false;
+	}
 	return true;
 }
 
@@ -521,7 +531,7 @@ static int scan_segment(ho_ledger *l, const uint8_t *p, size_t len, const ho_seg
 	while (off < len) {
 		st = ho_frame_parse(&f, p + off, len - off);
 		if (st != HO_FRAME_OK) {
-			if (st != HO_FRAME_BADTYPE && is_torn_tail(p, len, off)) {
+			if (st != HO_FRAME_BADTYPE && is_torn_tail(p, len, off, l->tree.size)) {
 				/* The tail might carry the sequence number it was about to use;
 				 * it must not be used again. */
 				if (len - off >= 5 + 16 && p[off + 4] == HO_FRAME_ENTRY)

@@ -140,6 +140,23 @@ static void power_cut(const char *dir, uint64_t last_acked)
 	}
 	if (durable == 0 || durable >= len)
 		goto out;
+	if (rand() % 4 == 0) {
+		/* Blocks written out of order: a hole of zeros inside the unsynced part while
+		 * its end survived. */
+		size_t a = durable + (size_t)(rand() % (int)(len - durable));
+		size_t b = a + 1 + (size_t)(rand() % (int)(len - a));
+		uint8_t zeros[4096] = {0};
+		int fd = open(path, O_WRONLY);
+		if (fd < 0)
+			goto out;
+		for (size_t o = a; o < b; o += sizeof(zeros)) {
+			size_t n = b - o < sizeof(zeros) ? b - o : sizeof(zeros);
+			if (pwrite(fd, zeros, n, (off_t)o) < 0)
+				perror("pwrite");
+		}
+		close(fd);
+		goto out;
+	}
 	{
 		size_t cut = durable + (size_t)(rand() % (int)(len - durable));
 		int fd = open(path, O_WRONLY);
