@@ -58,3 +58,7 @@ add_test(NAME ledger_cli COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/unit/ledger_cli_te
 	$<TARGET_FILE:ledger_gen> $<TARGET_FILE:ledger_cli> $<TARGET_FILE:handoff-verify>
 	${CMAKE_SOURCE_DIR} ${HO_LEDGER_SCRATCH}/cli)
 set_tests_properties(ledger_cli PROPERTIES LABELS unit TIMEOUT 120)
+# Each public header of the log compiles on its own (libgit2's header test).
+add_test(NAME ledger_headers COMMAND sh -c "for h in core/ledger.h core/ledger_verify.h core/ledger_export.h core/merkle.h core/note.h core/signer.h core/audit.h core/atna.h core/crc32c.h app/cli/cmd_log.h; do echo \"#include \\\"$h\\\"\" | ${CMAKE_C_COMPILER} -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -x c -fsyntax-only - || exit 1; done"
+	WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(ledger_headers PROPERTIES LABELS unit)
