@@ -20,6 +20,7 @@ PORT = os.environ.get("HO_PACS_PORT", "4242")
 WORK = os.environ["HO_WORK"]
 PACS_DIR = os.environ.get("HO_PACS_DIR", "")
 PACS_SH = os.environ.get("HO_PACS_SH", "")
+VIEWER_DIR = os.environ.get("HO_VIEWER_DIR", "")
 
 
 def patients():
@@ -64,6 +65,18 @@ class Case(unittest.TestCase):
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         return r
 
+    def log_entries(self):
+        r = self.handoff("log", "show", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def assertLogVerifies(self):
+        pub = os.path.join(self.dir, "log.pub")
+        r = self.handoff("log", "fingerprint", "--out", pub)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.handoff("log", "verify", "--key", pub)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
     def assertNoStaging(self):
         left = []
         for root, _dirs, files in os.walk(self.staging):
@@ -77,7 +90,7 @@ class Case(unittest.TestCase):
                          "--manifest", man, "--json", *extra, sets=sets)
         return r, img, man
 
-    def judge(self, img, result, want_sops, profile_flag="-Pgp"):
+    def judge(self, img, result, want_sops, profile_flag="-Pgp", fileset=None):
         # 1. MD5 tags recorded by libisofs check out (xorriso reads them itself).
         r = subprocess.run(["xorriso", "-md5", "on", "-indev", img, "-check_md5",
                             "FAILURE", "--"], capture_output=True, text=True)
@@ -85,7 +98,7 @@ class Case(unittest.TestCase):
         self.assertIn("session data match recorded md5", r.stdout + r.stderr)
         # 2. ISO 9660 level 1 name and volume ID = file-set ID.
         r = subprocess.run(["isoinfo", "-l", "-i", img], capture_output=True, text=True)
-        self.assertIn("DICOMDIR.;1", r.stdout)
+        self.assertIn("DICOMDIR.;1" if fileset is None else "STUDY.ZIP;1", r.stdout)
         r = subprocess.run(["isoinfo", "-d", "-i", img], capture_output=True, text=True)
         self.assertIn("Volume id: " + result["fileset_id"], r.stdout)
         # 3. Extract (Rock Ridge names) and judge the file-set.
@@ -94,8 +107,12 @@ class Case(unittest.TestCase):
         r = subprocess.run(["xorriso", "-osirrox", "on", "-indev", img, "-extract", "/", tree],
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
-        for name in ("DICOMDIR", "README.TXT", "INDEX.HTM"):
+        for name in ("README.TXT", "INDEX.HTM"):
             self.assertTrue(os.path.isfile(os.path.join(tree, name)), name)
+        medium = tree
+        if fileset is not None:
+            tree = fileset(tree)
+        self.assertTrue(os.path.isfile(os.path.join(tree, "DICOMDIR")))
         # dcmmkdir re-checks every file against the profile without writing (-w).
         files = []
         for root, _d, fs in os.walk(os.path.join(tree, "DICOM")):
@@ -121,7 +138,7 @@ class Case(unittest.TestCase):
                         .SOPInstanceUID)
         self.assertEqual(on_disc, want_sops)
         self.assertEqual(result["instances"], len(want_sops))
-        return tree
+        return medium if fileset is None else (medium, tree)
 
 
 class Find(Case):
@@ -162,6 +179,17 @@ class Export(Case):
         self.assertNoStaging()
         self.assertTrue(os.path.isfile(man))
         tree = self.judge(img, result, expected_sops(patient(pid), series), profile_flag)
+        # The handoff is in the signed log, and the receipt's facts point at that entry.
+        entries = self.log_entries()
+        last = entries[-1]
+        self.assertEqual(last["kind"], "export")
+        self.assertEqual(last["seq"], result["log_seq"])
+        self.assertEqual(last["entry_hash"], result["log_entry_hash"])
+        self.assertEqual(last["medium"], result["fileset_id"])
+        self.assertLogVerifies()
+        # Every medium carries the viewer; unencrypted ones the IHE_PDI pages too.
+        self.assertTrue(os.path.isdir(os.path.join(tree, "VIEWER")))
+        self.assertTrue(os.path.isdir(os.path.join(tree, "IHE_PDI")))
         return result, tree
 
     def test_export_cr(self):
@@ -216,6 +244,111 @@ class Export(Case):
         self.assertEqual(listed, on_medium)
 
 
+class Encrypted(Case):
+    """Sealed export: STUDY.ZIP (AES-256 AE-2) + viewer; the password reaches only the
+    descriptor given for it, never the medium, the staging, the log or the output."""
+
+    def export_sealed(self, pid, escrow=True):
+        sets = []
+        if escrow:
+            key = os.path.join(self.dir, "escrow.pem")
+            subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                            "rsa_keygen_bits:2048", "-out", key + ".priv"], check=True,
+                           capture_output=True)
+            subprocess.run(["openssl", "pkey", "-in", key + ".priv", "-pubout", "-out", key],
+                           check=True, capture_output=True)
+            sets.append("export.escrow_key=" + key)
+        img = os.path.join(self.dir, "disc.iso")
+        rfd, wfd = os.pipe()
+        cmd = [CLI, "--set", "pacs.port=" + PORT, "--set", "kiosk.staging=" + self.staging,
+               "--set", "kiosk.state=" + self.state]
+        for x in sets:
+            cmd += ["--set", x]
+        cmd += ["export", "--patient", pid, "--drive", "stdio:" + img, "--encrypt",
+                "--password-fd", str(wfd), "--json", "--identity-check", "photo-id"]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, pass_fds=(wfd,))
+        os.close(wfd)
+        with os.fdopen(rfd) as f:
+            display = f.read().strip()
+        return r, img, display
+
+    def test_sealed_export(self):
+        r, img, display = self.export_sealed("HO-0001")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        result = json.loads(r.stdout)
+        self.assertTrue(result["encrypted"])
+        self.assertTrue(result["escrowed"])
+        self.assertRegex(display, r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
+        pw = display.replace("-", "")
+        self.assertNoStaging()
+
+        def unzip(tree):
+            out = os.path.join(self.dir, "unzipped")
+            z = subprocess.run(["7z", "x", "-y", "-p" + pw, "-o" + out,
+                                os.path.join(tree, "STUDY.ZIP")], capture_output=True, text=True)
+            self.assertEqual(z.returncode, 0, z.stdout)
+            return out
+        medium, fileset = self.judge(img, result, expected_sops(patient("HO-0001")),
+                                     fileset=unzip)
+        # Nothing outside the ZIP names the patient; no DICOMDIR or DICOM/ in the clear.
+        names = sorted(os.listdir(medium))
+        self.assertEqual(names, ["INDEX.HTM", "README.TXT", "STUDY.ZIP", "VIEWER"])
+        p = patient("HO-0001")
+        for root, _d, fs in os.walk(medium):
+            for f in fs:
+                if f == "STUDY.ZIP":
+                    continue
+                with open(os.path.join(root, f), "rb") as fh:
+                    data = fh.read()
+                self.assertNotIn(b"ALICE", data, f)
+                self.assertNotIn(p["patient_id"].encode(), data, f)
+        # The password is nowhere: not on the disc image, the output, the log or state.
+        for b in (pw.encode(), display.encode(), pw.lower().encode()):
+            with open(img, "rb") as fh:
+                self.assertNotIn(b, fh.read())
+            self.assertNotIn(b.decode(), r.stdout + r.stderr)
+            for root, _d, fs in os.walk(self.state):
+                for f in fs:
+                    with open(os.path.join(root, f), "rb") as fh:
+                        self.assertNotIn(b, fh.read(), f)
+        # A wrong password opens nothing.
+        z = subprocess.run(["7z", "t", "-pWRONGPASSWORD000", os.path.join(medium, "STUDY.ZIP")],
+                           capture_output=True, text=True)
+        self.assertNotEqual(z.returncode, 0)
+        self.assertEqual(self.log_entries()[-1]["kind"], "export")
+        self.assertLogVerifies()
+        # A patient opens it in a browser from the disc, with the password.
+        if VIEWER_DIR:
+            v = subprocess.run(["node", os.path.join(os.path.dirname(__file__),
+                                "medium_viewer.mjs"), "--viewer", VIEWER_DIR, "--medium",
+                                medium, "--password", display], capture_output=True, text=True,
+                               timeout=300)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+    def test_sealed_needs_a_way_to_hand_over_the_password(self):
+        img = os.path.join(self.dir, "disc.iso")
+        r = self.handoff("export", "--patient", "HO-0001", "--drive", "stdio:" + img,
+                         "--encrypt")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--password-fd", r.stderr)
+        self.assertFalse(os.path.exists(img))
+
+
+class Viewer(Case):
+    def test_unencrypted_medium_opens_in_browser(self):
+        if not VIEWER_DIR:
+            self.skipTest("no viewer")
+        r, img, _ = self.export("HO-0001")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tree = os.path.join(self.dir, "tree")
+        subprocess.run(["xorriso", "-osirrox", "on", "-indev", img, "-extract", "/", tree],
+                       check=True, capture_output=True)
+        v = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "medium_viewer.mjs"),
+                            "--viewer", VIEWER_DIR, "--medium", tree], capture_output=True,
+                           text=True, timeout=300)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+
 class Refuse(Case):
     """Each refusal: non-zero exit, a clear message, no medium, nothing in staging."""
 
@@ -225,6 +358,10 @@ class Refuse(Case):
         self.assertIn(want_text.lower(), r.stderr.lower())
         self.assertFalse(os.path.exists(img) and os.path.getsize(img) > 0, "medium written")
         self.assertNoStaging()
+        # A refused job leaves a log entry saying so.
+        kinds = [e["kind"] for e in self.log_entries()]
+        self.assertEqual(kinds[-1 if want_exit != 5 else -2], "export-failed", kinds)
+        self.assertLogVerifies()
         return r
 
     def test_misfiled_instance_stops_job(self):
@@ -235,6 +372,7 @@ class Refuse(Case):
         self.assertIn(st["study_uid"], r.stderr)
         self.assertIn(st["series"][0]["series_uid"], r.stderr)
         self.assertNotIn("HO-0010", r.stderr)
+        self.assertEqual(self.log_entries()[-1]["kind"], "security-alert")
 
     def test_pacs_down(self):
         self.refused(3, "127.0.0.1", sets=("pacs.port=1", "pacs.connect_timeout=3"))
