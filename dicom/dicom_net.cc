@@ -209,6 +209,17 @@ struct conn {
 			open = false;
 		}
 	}
+
+	/* For a peer that stopped answering or a broken connection: A-ABORT would wait
+	 * for the peer to close (DUL's ARTIM timer, up to the connect timeout), so just
+	 * close the TCP connection. */
+	void kill()
+	{
+		if (assoc != nullptr && open) {
+			ASC_closeTransportConnection(assoc);
+			open = false;
+		}
+	}
 };
 
 int setup_tls(conn &c, const peer_cfg &pc, ho_err *err)
@@ -358,8 +369,11 @@ int open_assoc(conn &c, const peer_cfg &pc, const std::vector<ctx_spec> &ctxs, h
 	return 0;
 }
 
-int net_fail(const peer_cfg &pc, OFCondition cond, const char *what, ho_err *err)
+int net_fail(const peer_cfg &pc, OFCondition cond, const char *what, ho_err *err,
+	     conn *c = nullptr)
 {
+	if (c != nullptr)
+		c->kill();
 	if (cond == DIMSE_NODATAAVAILABLE)
 		return ho_err_set(err, HO_ENET,
 				  "The PACS at %s stopped answering during the %s (no reply in %d "
@@ -540,7 +554,7 @@ extern "C" int ho_dcm_find(const ho_dcm_peer *peer, int level, const ho_dcm_quer
 		OFCondition cond = DIMSE_sendMessageUsingMemoryData(c.assoc, pid, &msg, NULL,
 								    &query, NULL, NULL);
 		if (cond.bad())
-			return net_fail(pc, cond, "query", err);
+			return net_fail(pc, cond, "query", err, &c);
 
 		long n = 0;
 		for (;;) {
@@ -552,7 +566,7 @@ extern "C" int ho_dcm_find(const ho_dcm_peer *peer, int level, const ho_dcm_quer
 						    &rsp, &sd);
 			delete sd;
 			if (cond.bad())
-				return net_fail(pc, cond, "query", err);
+				return net_fail(pc, cond, "query", err, &c);
 			if (rsp.CommandField != DIMSE_C_FIND_RSP) {
 				c.abort();
 				return ho_err_set(err, HO_ENET,
@@ -576,7 +590,7 @@ extern "C" int ho_dcm_find(const ho_dcm_peer *peer, int level, const ho_dcm_quer
 							    &rpid, &ds, NULL, NULL);
 			std::unique_ptr<DcmDataset> own(ds);
 			if (cond.bad())
-				return net_fail(pc, cond, "query", err);
+				return net_fail(pc, cond, "query", err, &c);
 			if (++n > MAX_FIND_RESPONSES) {
 				DIMSE_sendCancelRequest(c.assoc, pid, req.MessageID);
 				c.abort();
@@ -622,6 +636,7 @@ struct retrieve_state {
 	ho_err err = HO_ERR_INIT;
 	std::atomic<bool> stop{false};
 	std::atomic<bool> failed{false};
+	bool dead = false; /* the failure was the connection itself: no goodbyes */
 	std::atomic<long> last_activity{0};
 };
 
@@ -685,6 +700,7 @@ Uint16 store_one(retrieve_state &st, T_ASC_Association *assoc, T_ASC_Presentatio
 	if (cond.bad()) {
 		unlink(path.c_str());
 		st.rc = net_fail(st.pc, cond, "transfer of an image", &st.err);
+		st.dead = true;
 		st.failed = true;
 		return STATUS_STORE_Refused_OutOfResources;
 	}
@@ -866,7 +882,7 @@ int do_get(retrieve_state &st, const char *patient_id, const char *study, const 
 	OFCondition cond =
 		DIMSE_sendMessageUsingMemoryData(c.assoc, pid, &msg, NULL, ids.get(), NULL, NULL);
 	if (cond.bad())
-		return net_fail(pc, cond, "retrieve", err);
+		return net_fail(pc, cond, "retrieve", err, &c);
 
 	for (;;) {
 		T_DIMSE_Message rsp;
@@ -888,9 +904,13 @@ int do_get(retrieve_state &st, const char *patient_id, const char *study, const 
 					  pc.where.c_str(), pc.calling.c_str());
 		}
 		if (cond.bad())
-			return net_fail(pc, cond, "retrieve", err);
+			return net_fail(pc, cond, "retrieve", err, &c);
 		if (rsp.CommandField == DIMSE_C_STORE_RQ) {
 			Uint16 s = store_one(st, c.assoc, rpid, rsp.msg.CStoreRQ, pc.dimse_s);
+			if (st.failed && st.dead) {
+				c.kill();
+				return ho_err_set(err, st.rc, "%s", st.err.msg);
+			}
 			if (st.failed) {
 				/* PS3.7 9.3.3.3: C-CANCEL the C-GET, then abort rather than
 				 * wait for the PACS to wind down. */
@@ -1080,11 +1100,20 @@ struct move_scp {
 			if (m.CommandField != DIMSE_C_STORE_RQ)
 				break;
 			Uint16 s = store_one(st, a, pid, m.msg.CStoreRQ, st.pc.dimse_s);
+			if (st.dead)
+				break;
 			send_store_rsp(a, pid, m.msg.CStoreRQ, s);
 			if (st.failed)
 				break;
 		}
-		ASC_abortAssociation(a);
+		/* After our own failure the PACS is alive and gets an A-ABORT. When the
+		 * retrieve is over (stop) or the PACS went silent, just close: A-ABORT
+		 * would wait for a frozen peer to close (ARTIM, up to the connect
+		 * timeout), and every sub-operation has already been answered. */
+		if (st.failed && !st.dead)
+			ASC_abortAssociation(a);
+		else
+			ASC_closeTransportConnection(a);
 	}
 };
 
@@ -1132,7 +1161,7 @@ int do_move(retrieve_state &st, const char *patient_id, const char *study, const
 	OFCondition cond =
 		DIMSE_sendMessageUsingMemoryData(c.assoc, pid, &msg, NULL, ids.get(), NULL, NULL);
 	if (cond.bad())
-		return net_fail(pc, cond, "retrieve", err);
+		return net_fail(pc, cond, "retrieve", err, &c);
 	st.last_activity = now_s();
 	bool cancelled = false;
 	for (;;) {
@@ -1154,17 +1183,17 @@ int do_move(retrieve_state &st, const char *patient_id, const char *study, const
 			}
 			if (now_s() - st.last_activity > pc.dimse_s) {
 				if (st.failed) {
-					c.abort();
+					c.kill();
 					break;
 				}
-				return net_fail(pc, cond, "retrieve", err);
+				return net_fail(pc, cond, "retrieve", err, &c);
 			}
 			continue;
 		}
 		if (cond.bad()) {
 			if (st.failed)
 				break;
-			return net_fail(pc, cond, "retrieve", err);
+			return net_fail(pc, cond, "retrieve", err, &c);
 		}
 		if (rsp.CommandField != DIMSE_C_MOVE_RSP) {
 			c.abort();

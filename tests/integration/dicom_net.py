@@ -279,6 +279,37 @@ def case_corrupt(a, cli, pts):
             check(victim not in {i["sop"] for i in insts}, "damaged object delivered")
             print("%s, truncated object on the PACS: %s" %
                   (label, err.strip().splitlines()[-1]))
+        # A PACS that freezes in the middle of a retrieve (SIGSTOP): HO_ENET after the
+        # DIMSE timeout, not a hang.
+        with open(os.path.join(d, "orthanc.pid")) as f:
+            opid = int(f.read().strip())
+        st2, se2 = series_of(pts["HO-0002"])[0]
+        for peer, label in ((None, "C-GET"), (["--move-port", str(mport)], "C-MOVE")):
+            dest = tempfile.mkdtemp(dir=a.scratch)
+            base = [a.cli, "--port", str(port), "--aet", a.aet, "--aec", a.aec,
+                    "--dimse-timeout", "2"] + (peer or [])
+            p = subprocess.Popen(base + ["get", "--pid", "HO-0002", "--study",
+                                         st2["study_uid"], "--series", se2["series_uid"],
+                                         "--dest", dest, "--delete"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Freeze once the first instances have arrived.
+            t0 = time.time()
+            while time.time() - t0 < 10 and not [x for x in os.listdir(dest)]:
+                time.sleep(0.005)
+            os.kill(opid, 19)  # SIGSTOP
+            t1 = time.time()
+            try:
+                out, err = p.communicate(timeout=30)
+            finally:
+                os.kill(opid, 18)  # SIGCONT
+            waited = time.time() - t1
+            n = len(out.splitlines()) - 1
+            if n >= 300:
+                print("%s stall: retrieve finished before the freeze; not judged" % label)
+                continue
+            check("rc=HO_ENET" in out, "%s stall: %s %s" % (label, out[-200:], err))
+            check(waited < 8, "%s stall: gave up after %.1f s (timeout 2 s)" % (label, waited))
+            print("%s, PACS frozen after %d images: HO_ENET after %.1f s" % (label, n, waited))
     finally:
         subprocess.run([pacs, "stop", "--dir", d], capture_output=True)
 
