@@ -15,6 +15,12 @@
  * Strings returned by accessors live as long as the ledger. A write or fsync failure
  * puts the ledger in a failed state: every later append fails with HO_ESTATE and a
  * message for the front end; the job must then refuse exports.
+ *
+ * Typical use by the job: build the audit message with core/audit.h, call
+ * ho_ledger_append, and only on success print the receipt (its QR code carries
+ * receipt.origin, receipt.seq and receipt.leaf_hash); then ho_atna_enqueue the same
+ * bytes and ho_atna_flush (core/atna.h). Before starting an export, ho_ledger_status
+ * tells whether the log can take the entry at all.
  */
 #ifndef HO_CORE_LEDGER_H
 #define HO_CORE_LEDGER_H
