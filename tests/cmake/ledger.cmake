@@ -2,7 +2,7 @@
 set(HO_LEDGER_SCRATCH ${CMAKE_BINARY_DIR}/ledger-scratch)
 add_executable(ledger_unit ${HO_TEST_ROOT}/unit/ledger_unit.c)
 target_link_libraries(ledger_unit PRIVATE ho_ledger)
-foreach(t crc merkle note roundtrip bitflip kept torn rotate audit)
+foreach(t crc merkle note roundtrip bitflip kept torn rotate rotate_crash audit)
 	add_test(NAME ledger_${t} COMMAND ledger_unit ${t} ${HO_LEDGER_SCRATCH}/${t})
 	set_tests_properties(ledger_${t} PROPERTIES LABELS unit)
 endforeach()

@@ -561,6 +561,109 @@ static int t_rotate(void)
 	return 0;
 }
 
+static int copy_path(const char *from, const char *to)
+{
+	uint8_t *b = NULL;
+	size_t bl = 0;
+	int rc = ho_fs_read_all(from, 1 << 24, &b, &bl, NULL);
+	if (rc == 0)
+		rc = ho_fs_write_atomic(to, b, bl, 0600, NULL);
+	free(b);
+	return rc;
+}
+
+/* Crashes inside a key rotation: after the entry is durable but before the key file is
+ * replaced (rolled forward), and before the rotation's checkpoint (rolled back). */
+static int t_rotate_crash(void)
+{
+	char *d = logdir("rotcrash"), *key = NULL, *old = NULL, *nw = NULL, *seg = NULL;
+	ho_ledger *l = open_log(d);
+	ho_note_verifier v0, v1, v2;
+	ho_ledger_verify_result r;
+	ho_err err = HO_ERR_INIT;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (l == NULL)
+		return 1;
+	key = ho_strfmt("%s/signing.key", d);
+	old = ho_strfmt("%s/old.key", d);
+	nw = ho_strfmt("%s/signing.key.new", d);
+	get_vk(l, &v0);
+	CHECK(append_n(l, 2, 0) == 0);
+	ho_ledger_close(l);
+	CHECK(copy_path(key, old) == 0);
+	l = open_log(d);
+	CHECK(ho_ledger_rotate_key(l, "admin1", NULL, &err) == 0);
+	get_vk(l, &v1);
+	ho_ledger_close(l);
+	/* Roll forward: pretend the rename never happened. */
+	CHECK(rename(key, nw) == 0);
+	CHECK(copy_path(old, key) == 0);
+	l = open_log(d);
+	CHECK(l != NULL && ho_ledger_recovery_info(l)->rotation_completed);
+	{
+		ho_note_verifier cur;
+		get_vk(l, &cur);
+		CHECK(memcmp(cur.pub, v1.pub, 32) == 0);
+	}
+	CHECK(append_n(l, 1, 5) == 0);
+	ho_ledger_close(l);
+	CHECK(verify(d, &v0, NULL, 0, &r) == 0);
+	ho_ledger_verify_result_free(&r);
+	/* Roll back: a second rotation whose checkpoint frame never reached the disk. In
+	 * that crash the key file was not replaced yet and the new key sits in .new. */
+	CHECK(copy_path(key, old) == 0); /* v1 */
+	l = open_log(d);
+	CHECK(ho_ledger_rotate_key(l, "admin1", NULL, &err) == 0);
+	get_vk(l, &v2);
+	ho_ledger_close(l);
+	CHECK(copy_path(key, nw) == 0);  /* v2 back to .new */
+	CHECK(copy_path(old, key) == 0); /* v1 in place */
+	CHECK(read_seg(d, &seg, &buf, &len) == 0);
+	{
+		ho_seg_hdr h;
+		size_t off, last_cp = 0;
+		CHECK(ho_seg_hdr_parse(&h, buf, len) == 0);
+		off = h.hdr_len;
+		while (off < len) {
+			ho_frame f;
+			if (ho_frame_parse(&f, buf + off, len - off) != HO_FRAME_OK)
+				break;
+			if (f.type == HO_FRAME_CHECKPOINT)
+				last_cp = off;
+			off += f.total;
+		}
+		CHECK(last_cp > 0 && write_file(seg, buf, last_cp) == 0);
+	}
+	l = open_log(d);
+	CHECK(l != NULL);
+	if (l != NULL) {
+		ho_note_verifier cur;
+		CHECK(ho_ledger_recovery_info(l)->torn_tail);
+		get_vk(l, &cur);
+		CHECK(memcmp(cur.pub, v1.pub, 32) == 0);
+		CHECK(access(nw, F_OK) != 0); /* the unused new key is gone */
+		CHECK(append_n(l, 2, 9) == 0);
+		ho_ledger_close(l);
+	}
+	CHECK(verify(d, &v0, NULL, 0, &r) == 0);
+	CHECK(r.rotations == 1);
+	ho_ledger_verify_result_free(&r);
+	{
+		ho_note_verifier w = v2;
+		CHECK(verify(d, &w, NULL, 0, &r) == HO_EVERIFY); /* v2 never took over */
+		ho_ledger_verify_result_free(&r);
+	}
+	free(buf);
+	free(seg);
+	free(key);
+	free(old);
+	free(nw);
+	free(d);
+	return 0;
+}
+
 /* Each event builder's XML is written to <scratch>/audit-<name>.xml for the schema test. */
 static int t_audit(void)
 {
@@ -687,7 +790,7 @@ int main(int argc, char **argv)
 		int (*fn)(void);
 	} tests[] = {
 		{"crc", t_crc}, {"merkle", t_merkle}, {"note", t_note}, {"roundtrip", t_roundtrip},
-		{"bitflip", t_bitflip}, {"kept", t_kept}, {"torn", t_torn}, {"rotate", t_rotate},
+		{"bitflip", t_bitflip}, {"kept", t_kept}, {"torn", t_torn}, {"rotate", t_rotate}, {"rotate_crash", t_rotate_crash},
 		{"audit", t_audit},
 	};
 	int ran = 0;
