@@ -69,8 +69,14 @@ int fill_info(DcmDataset *ds, ho_dcm_render_info *info, const char *path, ho_err
 	// Keep the patient's character set: convert to UTF-8 for the UTF-8 pages rather than
 	// fold names to ASCII (DESIGN.md media layout).
 	// The shim's own converter: it also decodes ISO 2022 sets that DCMTK's iconv cannot.
-	if (ho_dcm::to_utf8(ds, "image", err) != 0)
-		return HO_EFORMAT;
+	// An unknown or broken character set must not cost the patient the whole preview:
+	// the values then stay as they are and the page writer replaces whatever is not
+	// UTF-8 with U+FFFD (core/pdi_html.c esc()); the error stays local.
+	{
+		ho_err cs_err = HO_ERR_INIT;
+		(void)ho_dcm::to_utf8(ds, "image", &cs_err);
+	}
+	(void)err;
 	if (!get_str(ds, DCM_PatientName, info->patient_name, sizeof(info->patient_name)) ||
 	    !get_str(ds, DCM_PatientID, info->patient_id, sizeof(info->patient_id)) ||
 	    !get_str(ds, DCM_PatientBirthDate, info->birth_date, sizeof(info->birth_date)) ||

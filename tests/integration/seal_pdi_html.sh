@@ -110,4 +110,20 @@ test -f $pdi/INDEX.HTM || fail "existing IHE_PDI damaged"
 rm -rf $pdi
 "$SEAL_TOOL" pdi root 2 < list || fail "pdi_html with max 2"
 test "$(grep -c '<img' $pdi/ST000001/SE000001.HTM)" = 2 || fail "subset of 2 expected"
+# an unknown character set with bytes that are not UTF-8: the pages are still written,
+# still XML, the bad bytes shown as U+FFFD (never a failed export for a name)
+mkdir -p root2/DICOM/P0000001/S0000001/SE000001
+cp root/DICOM/P0000001/S0000001/SE000002/I0000001 root2/DICOM/P0000001/S0000001/SE000001/I0000001
+"$HO_PYTHON" -W ignore - root2/DICOM/P0000001/S0000001/SE000001/I0000001 <<'PY'
+import sys, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+ds.SpecificCharacterSet = "ISO_IR 999"
+ds.PatientName = "M\xfcller^Ren\xe9"          # Latin-1 bytes, invalid as UTF-8
+ds["PatientName"].value = b"M\xfcller^Ren\xe9"
+ds.save_as(sys.argv[1])
+PY
+echo DICOM/P0000001/S0000001/SE000001/I0000001 | "$SEAL_TOOL" pdi root2 ||
+	fail "pdi_html gave up on an unknown character set"
+for f in $(find root2/IHE_PDI -name '*.HTM'); do xmllint --noout "$f" || fail "not XML: $f"; done
+grep -q $'M\xef\xbf\xbdller, Ren\xef\xbf\xbd' root2/IHE_PDI/INDEX.HTM || fail "U+FFFD replacement"
 echo "seal_pdi_html: ok"
