@@ -13,6 +13,7 @@
 #include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmjpeg/djdecode.h"
 #include "dcmtk/dcmjpls/djdecode.h"
+#include "dcmtk/dcmnet/dul.h"
 #include "dcmtk/oflog/oflog.h"
 
 namespace ho_dcm {
@@ -48,6 +49,11 @@ static void init_process()
 		OFLog::configure(OFLogger::DEBUG_LOG_LEVEL);
 	else
 		OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+
+	/* The move SCP would otherwise reverse-resolve every PACS that connects; on a kiosk
+	 * without working DNS that stalls each C-MOVE by the resolver's timeout, and we
+	 * compare the numeric address anyway. */
+	dcmDisableGethostbyaddr.set(OFTrue);
 
 	if (!dcmDataDict.isDictionaryLoaded()) {
 		init_rc = HO_ECONFIG;

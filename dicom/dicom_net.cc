@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <mutex>
 #include <string>
@@ -637,6 +638,7 @@ struct retrieve_state {
 	std::atomic<bool> stop{false};
 	std::atomic<bool> failed{false};
 	bool dead = false; /* the failure was the connection itself: no goodbyes */
+	std::string rejected; /* move SCP: who we turned away, for the message */
 	std::atomic<long> last_activity{0};
 };
 
@@ -811,6 +813,14 @@ int final_status(retrieve_state &st, const char *op, unsigned status, unsigned c
 				  pc.where.c_str(), pc.calling.c_str(), pc.move_port);
 	if (status == STATUS_GET_Cancel_SubOperationsTerminatedDueToCancelIndication)
 		return ho_err_set(err, HO_ECANCEL, "The retrieve was cancelled.");
+	if (!st.rejected.empty() && st.received == 0)
+		return ho_err_set(err, HO_EREFUSED,
+				  "The images for this retrieve came from %s, but only AE title "
+				  "'%s' at %s may send to '%s', so they were refused. Check "
+				  "pacs.host and pacs.called_ae, or ask the PACS administrator "
+				  "which address and AE title it sends from.",
+				  st.rejected.c_str(), pc.called.c_str(), pc.host.c_str(),
+				  pc.calling.c_str());
 	/* A failure status after sub-operations ran (Orthanc: 0xC000 when it cannot read
 	 * a stored file) is a damaged object, not a refusal of the request. */
 	if (failed > 0 || st.received > 0)
@@ -1026,6 +1036,22 @@ struct move_scp {
 		}
 	}
 
+	bool from_peer(T_ASC_Association *a)
+	{
+		struct in6_addr b6;
+		struct in_addr b4;
+		const char *h = st.pc.host.c_str();
+		/* A host name would need a lookup we do not want here (see init). */
+		if (inet_pton(AF_INET, h, &b4) != 1 && inet_pton(AF_INET6, h, &b6) != 1)
+			return true;
+		std::string from(a->params->DULparams.callingPresentationAddress);
+		/* DCMTK writes "address" or "address:port". */
+		size_t colon = from.rfind(':');
+		if (colon != std::string::npos && from.find(':') == colon)
+			from.resize(colon);
+		return from == st.pc.host;
+	}
+
 	void serve(T_ASC_Association *a)
 	{
 		char called[DIC_AE_LEN + 1] = {0}, calling[DIC_AE_LEN + 1] = {0};
@@ -1039,8 +1065,9 @@ struct move_scp {
 		if (cd != OFString(st.pc.calling.c_str())) {
 			rej.reason = ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED;
 			ok = false;
-		} else if (cg != OFString(st.pc.called.c_str())) {
-			/* Only the PACS we asked may store into this retrieve. */
+		} else if (cg != OFString(st.pc.called.c_str()) || !from_peer(a)) {
+			/* Only the PACS we asked may store into this retrieve: its AE title
+			 * and, when configured as an IP address, that address. */
 			rej.reason = ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED;
 			ok = false;
 		}
@@ -1060,6 +1087,10 @@ struct move_scp {
 									echo_ts, 1);
 		}
 		if (!ok || st.stop) {
+			if (!ok && st.rejected.empty())
+				st.rejected = "AE title '" + std::string(cg.c_str()) + "' calling '" +
+					      std::string(cd.c_str()) + "' from " +
+					      a->params->DULparams.callingPresentationAddress;
 			ASC_rejectAssociation(a, &rej);
 			return;
 		}

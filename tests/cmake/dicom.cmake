@@ -17,7 +17,7 @@ set(HO_DICOM_NET ${HO_PYTHON} ${HO_TEST_ROOT}/integration/dicom_net.py)
 set(HO_DICOM_NET_ARGS --cli $<TARGET_FILE:dicom_cli> --data ${HO_HWSIM_DATA}
 	--aet ${HO_KIOSK_AET} --aec ${HO_PACS_AET} --move-port ${HO_KIOSK_MOVE_PORT})
 foreach(c find get move compressed stop misfiled wrong_called unknown_calling noget
-		unknown_series)
+		unknown_series move_foreign)
 	add_test(NAME dicom_net_${c}
 		COMMAND ${HO_DICOM_NET} ${c} ${HO_DICOM_NET_ARGS} --port ${HO_PACS_PORT})
 	set_tests_properties(dicom_net_${c} PROPERTIES LABELS integration TIMEOUT 300

@@ -5,7 +5,7 @@ Usage: dicom_net.py CASE --cli DICOM_CLI --data HWSIM_DATA --port P [--tls-dir D
                      [--move-port N] [--aet HANDOFF] [--aec ORTHANC] [--scratch DIR]
 
 CASE is one of: find, get, move, compressed, stop, misfiled, tls, wrong_called,
-unknown_calling, noget, down, silent, unknown_series, corrupt, nodelay. Each prints what it checked and exits 0, or 1 with
+unknown_calling, noget, down, silent, unknown_series, corrupt, move_foreign, nodelay. Each prints what it checked and exits 0, or 1 with
 the reason. The expected answers come from HWSIM_DATA/patients.json (what the generator
 put into the PACS), never from the PACS itself.
 """
@@ -312,6 +312,19 @@ def case_corrupt(a, cli, pts):
             print("%s, PACS frozen after %d images: HO_ENET after %.1f s" % (label, n, waited))
     finally:
         subprocess.run([pacs, "stop", "--dir", d], capture_output=True)
+
+
+def case_move_foreign(a, cli, pts):
+    # The move SCP takes images only from the configured PACS (AE title and, for an IP,
+    # address). Reaching the same Orthanc as 127.0.0.2 makes its C-STOREs come from
+    # 127.0.0.1: they must be refused and the user told who was turned away.
+    st, se = series_of(pts["HO-0001"])[0]
+    args = ["get", "--pid", "HO-0001", "--study", st["study_uid"], "--series",
+            se["series_uid"], "--dest", a.scratch]
+    err, _ = expect(cli, args, "HO_EREFUSED", ["from 127.0.0.1", "at 127.0.0.2"],
+                    peer=["--host", "127.0.0.2", "--move-port", str(a.move_port)])
+    check(not [f for f in os.listdir(a.scratch) if f.startswith("ho")], "files left")
+    print("C-MOVE from an unexpected address:", err.strip().splitlines()[-1])
 
 
 def case_silent(a, cli, pts):
