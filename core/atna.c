@@ -66,8 +66,9 @@ int ho_atna_new(ho_atna **out, const ho_atna_opts *o, ho_err *err)
 	*out = NULL;
 	if (o == NULL || o->version != HO_ATNA_OPTS_VERSION || o->host == NULL ||
 	    o->queue_dir == NULL || o->ca_file == NULL)
-		return ho_err_set(err, HO_ECONFIG, "ATNA forwarding needs a repository host, its CA "
-						   "file and a queue directory");
+		return ho_err_set(err, HO_ECONFIG,
+		                  "ATNA forwarding needs a repository host, its CA "
+		                  "file and a queue directory");
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return ho_err_set(err, HO_ENOMEM, "out of memory");
 	if (gethostname(host, sizeof(host) - 1) != 0)
@@ -92,7 +93,7 @@ int ho_atna_new(ho_atna **out, const ho_atna_opts *o, ho_err *err)
 		int e = errno;
 		ho_atna_free(a);
 		return ho_err_set(err, HO_EIO, "cannot create the ATNA queue %s: %s", o->queue_dir,
-				  strerror(e));
+		                  strerror(e));
 	}
 	*out = a;
 	return 0;
@@ -112,7 +113,7 @@ static void sanitize(char *dst, size_t cap, const char *src, size_t max)
 }
 
 int ho_atna_format(char **out, size_t *len, const char *hostname, const char *app_name,
-		   int64_t utc_ns, const void *xml, size_t xml_len)
+                   int64_t utc_ns, const void *xml, size_t xml_len)
 {
 	char hn[256], an[49], ts[64], hdr[512];
 	struct tm tm;
@@ -131,8 +132,8 @@ int ho_atna_format(char **out, size_t *len, const char *hostname, const char *ap
 	t = (time_t)(utc_ns / 1000000000);
 	gmtime_r(&t, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)((utc_ns / 1000000) % 1000));
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (int)((utc_ns / 1000000) % 1000));
 	sanitize(hn, sizeof(hn), hostname, 255);
 	sanitize(an, sizeof(an), app_name, 48);
 	/* PRI 85 = authpriv(10) * 8 + notice(5); VERSION 1; PROCID and STRUCTURED-DATA nil;
@@ -231,10 +232,11 @@ int ho_atna_enqueue(ho_atna *a, uint64_t seq, const void *xml, size_t len, ho_er
 	int rc;
 
 	if (pending >= 0 && (size_t)pending >= a->queue_max)
-		return ho_err_set(err, HO_ETOOBIG, "the ATNA queue holds %ld messages; the audit "
-						   "repository has been unreachable for long: call "
-						   "the administrator (the local log is complete)",
-				  pending);
+		return ho_err_set(err, HO_ETOOBIG,
+		                  "the ATNA queue holds %ld messages; the audit "
+		                  "repository has been unreachable for long: call "
+		                  "the administrator (the local log is complete)",
+		                  pending);
 	if ((rc = ho_atna_format(&msg, &ml, a->hostname, a->app, 0, xml, len)) != 0)
 		return ho_err_set(err, rc, "cannot format the syslog message");
 	if ((path = ho_strfmt("%s/%020" PRIu64 ".msg", a->qdir, seq)) == NULL) {
@@ -269,14 +271,14 @@ static int tcp_connect(ho_atna *a, ho_err *err)
 	snprintf(port, sizeof(port), "%u", a->port);
 	if ((rc = getaddrinfo(a->host, port, &hints, &res)) != 0) {
 		ho_err_set(err, HO_ENET, "cannot resolve the audit repository %s: %s", a->host,
-			   gai_strerror(rc));
+		           gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			    ai->ai_protocol);
+		            ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
@@ -288,8 +290,10 @@ static int tcp_connect(ho_atna *a, ho_err *err)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		ho_err_set(err, HO_ENET, "the audit repository %s:%u is unreachable; messages stay "
-					 "queued and are retried", a->host, a->port);
+		ho_err_set(err, HO_ENET,
+		           "the audit repository %s:%u is unreachable; messages stay "
+		           "queued and are retried",
+		           a->host, a->port);
 	return fd;
 }
 
@@ -371,8 +375,10 @@ int ho_atna_flush(ho_atna *a, bool force, size_t *sent, ho_err *err)
 		goto out;
 	nq_send = nq;
 	if (!force && a->next_try_ms != 0 && mono_ms() < a->next_try_ms) {
-		rc = ho_err_set(err, HO_ENET, "the audit repository was unreachable; next try in "
-					      "%" PRId64 " s", (a->next_try_ms - mono_ms()) / 1000);
+		rc = ho_err_set(err, HO_ENET,
+		                "the audit repository was unreachable; next try in "
+		                "%" PRId64 " s",
+		                (a->next_try_ms - mono_ms()) / 1000);
 		goto out;
 	}
 	rc = HO_ENET;
@@ -380,14 +386,14 @@ int ho_atna_flush(ho_atna *a, bool force, size_t *sent, ho_err *err)
 	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_load_verify_locations(ctx, a->ca, NULL) != 1) {
 		rc = ho_err_set(err, HO_ECONFIG, "cannot load the audit repository's CA file %s",
-				a->ca);
+		                a->ca);
 		goto fail;
 	}
-	if (a->cert != NULL && (SSL_CTX_use_certificate_chain_file(ctx, a->cert) != 1 ||
-				SSL_CTX_use_PrivateKey_file(ctx, a->key ? a->key : a->cert,
-							    SSL_FILETYPE_PEM) != 1)) {
+	if (a->cert != NULL &&
+	    (SSL_CTX_use_certificate_chain_file(ctx, a->cert) != 1 ||
+	     SSL_CTX_use_PrivateKey_file(ctx, a->key ? a->key : a->cert, SSL_FILETYPE_PEM) != 1)) {
 		rc = ho_err_set(err, HO_ECONFIG, "cannot load the kiosk's TLS certificate %s",
-				a->cert);
+		                a->cert);
 		goto fail;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
@@ -408,9 +414,9 @@ int ho_atna_flush(ho_atna *a, bool force, size_t *sent, ho_err *err)
 	while ((r = SSL_connect(ssl)) != 1) {
 		if (ssl_step(ssl, fd, r, a->timeout_ms) != 0) {
 			long vr = SSL_get_verify_result(ssl);
-			ho_err_set(err, HO_ENET, "TLS with the audit repository %s failed%s%s", a->host,
-				   vr != X509_V_OK ? ": " : "",
-				   vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
+			ho_err_set(err, HO_ENET, "TLS with the audit repository %s failed%s%s",
+			           a->host, vr != X509_V_OK ? ": " : "",
+			           vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
 			goto fail;
 		}
 	}
@@ -437,8 +443,10 @@ int ho_atna_flush(ho_atna *a, bool force, size_t *sent, ho_err *err)
 		if (ssl_write_all(ssl, fd, frame, (size_t)fl, a->timeout_ms) != 0 ||
 		    ssl_write_all(ssl, fd, (const char *)msg, ml, a->timeout_ms) != 0) {
 			free(msg);
-			ho_err_set(err, HO_ENET, "the audit repository %s closed the connection; "
-						 "messages stay queued", a->host);
+			ho_err_set(err, HO_ENET,
+			           "the audit repository %s closed the connection; "
+			           "messages stay queued",
+			           a->host);
 			goto fail;
 		}
 		free(msg);
@@ -449,8 +457,10 @@ int ho_atna_flush(ho_atna *a, bool force, size_t *sent, ho_err *err)
 	 * Only then are the queue files removed; otherwise they are sent again later, so
 	 * the repository may see a duplicate but never a gap. */
 	if (close_gracefully(ssl, fd, a->timeout_ms) != 0) {
-		ho_err_set(err, HO_ENET, "the audit repository %s did not confirm the end of the "
-					 "session; messages stay queued", a->host);
+		ho_err_set(err, HO_ENET,
+		           "the audit repository %s did not confirm the end of the "
+		           "session; messages stay queued",
+		           a->host);
 		goto fail;
 	}
 	for (size_t i = 0; i < nq_send; i++) {

@@ -100,19 +100,37 @@ static void xb_esc(xb *b, const char *s)
 	while (*p) {
 		size_t n = utf8_ok(p);
 		switch (n ? *p : 0) {
-		case '&': xb_str(b, "&amp;"); break;
-		case '<': xb_str(b, "&lt;"); break;
-		case '>': xb_str(b, "&gt;"); break;
-		case '"': xb_str(b, "&quot;"); break;
-		case '\'': xb_str(b, "&apos;"); break;
-		case '\t': xb_str(b, "&#9;"); break;
-		case '\n': xb_str(b, "&#10;"); break;
-		case '\r': xb_str(b, "&#13;"); break;
+		case '&':
+			xb_str(b, "&amp;");
+			break;
+		case '<':
+			xb_str(b, "&lt;");
+			break;
+		case '>':
+			xb_str(b, "&gt;");
+			break;
+		case '"':
+			xb_str(b, "&quot;");
+			break;
+		case '\'':
+			xb_str(b, "&apos;");
+			break;
+		case '\t':
+			xb_str(b, "&#9;");
+			break;
+		case '\n':
+			xb_str(b, "&#10;");
+			break;
+		case '\r':
+			xb_str(b, "&#13;");
+			break;
 		case 0:
 			xb_str(b, "\xef\xbf\xbd"); /* U+FFFD for a bad byte */
 			n = 1;
 			break;
-		default: xb_raw(b, (const char *)p, n); break;
+		default:
+			xb_raw(b, (const char *)p, n);
+			break;
 		}
 		p += n;
 	}
@@ -127,8 +145,7 @@ static void xb_attr(xb *b, const char *name, const char *val)
 	xb_str(b, "\"");
 }
 
-static void xb_code(xb *b, const char *elem, const char *code, const char *sys,
-		    const char *text)
+static void xb_code(xb *b, const char *elem, const char *code, const char *sys, const char *text)
 {
 	xb_fmt(b, "<%s", elem);
 	xb_attr(b, "csd-code", code);
@@ -165,7 +182,7 @@ static void xb_detail(xb *b, const char *type, const char *value)
 }
 
 static void xb_begin(xb *b, const ho_audit_source *src, const char *action, int outcome,
-		     const char *ev_code, const char *ev_text)
+                     const char *ev_code, const char *ev_text)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -183,8 +200,8 @@ static void xb_begin(xb *b, const ho_audit_source *src, const char *action, int 
 	}
 	gmtime_r(&t, &tm);
 	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(ms < 0 ? 0 : ms % 1000));
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (int)(ms < 0 ? 0 : ms % 1000));
 	xb_str(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AuditMessage>");
 	xb_str(b, "<EventIdentification");
 	xb_attr(b, "EventActionCode", action);
@@ -205,7 +222,7 @@ static void xb_outcome_desc(xb *b, const char *desc)
 /* The kiosk itself as an active participant (PS3.15 A.5.3: the process that
  * performed the event). */
 static void xb_kiosk(xb *b, const ho_audit_source *src, bool requestor, const char *role_code,
-		     const char *role_text)
+                     const char *role_text)
 {
 	xb_str(b, "<ActiveParticipant");
 	xb_attr(b, "UserID", src->app_name ? src->app_name : "handoff");
@@ -222,7 +239,7 @@ static void xb_kiosk(xb *b, const ho_audit_source *src, bool requestor, const ch
 }
 
 static void xb_person(xb *b, const ho_audit_person *p, bool requestor, const char *role_code,
-		      const char *role_sys, const char *role_text)
+                      const char *role_sys, const char *role_text)
 {
 	xb_str(b, "<ActiveParticipant");
 	xb_attr(b, "UserID", p->user_id ? p->user_id : "unknown");
@@ -321,7 +338,7 @@ static void xb_study(xb *b, const ho_audit_study *s, const ho_audit_selection *s
 			return;
 		}
 		snprintf(v, n, "%s %s: %s", sel[i].included ? "include" : "exclude", sel[i].uid,
-			 sel[i].reason ? sel[i].reason : "");
+		         sel[i].reason ? sel[i].reason : "");
 		xb_detail(b, "HandoffSelection", v);
 		free(v);
 	}
@@ -346,8 +363,8 @@ static void xb_study(xb *b, const ho_audit_study *s, const ho_audit_selection *s
 
 /* A system object that carries Handoff's own details (job, log, alert subject). */
 static void xb_object(xb *b, const char *id, const char *role, const char *idcode,
-		      const char *idsys, const char *idtext, const char *name,
-		      const char *lifecycle, const ho_audit_detail *d, size_t nd)
+                      const char *idsys, const char *idtext, const char *name,
+                      const char *lifecycle, const ho_audit_detail *d, size_t nd)
 {
 	xb_str(b, "<ParticipantObjectIdentification");
 	xb_attr(b, "ParticipantObjectID", id ? id : "-");
@@ -370,9 +387,10 @@ static int xb_finish(xb *b, char **out, size_t *len, ho_err *err)
 	if (b->err) {
 		int rc = b->err;
 		free(b->p);
-		return ho_err_set(err, rc, rc == HO_ETOOBIG ? "the audit message is too large"
-							     : "out of memory building an audit "
-							       "message");
+		return ho_err_set(err, rc,
+		                  rc == HO_ETOOBIG ? "the audit message is too large"
+		                                   : "out of memory building an audit "
+		                                     "message");
 	}
 	*out = b->p;
 	*len = b->len;
@@ -407,7 +425,7 @@ int ho_audit_export_xml(char **out, size_t *len, const ho_audit_export *e, ho_er
 		}
 		for (size_t k = 0; k < e->n_selection; k++) {
 			bool ours = s->uid && e->selection[k].uid &&
-				    strcmp(s->uid, e->selection[k].uid) == 0;
+			            strcmp(s->uid, e->selection[k].uid) == 0;
 			for (size_t j = 0; !ours && j < s->n_series; j++)
 				ours = e->selection[k].uid &&
 				       strcmp(s->series_uids[j], e->selection[k].uid) == 0;
@@ -428,33 +446,36 @@ int ho_audit_export_xml(char **out, size_t *len, const ho_audit_export *e, ho_er
 	if (e->escrow_blob)
 		d[nd++] = (ho_audit_detail){"HandoffEscrowedPassword", e->escrow_blob};
 	xb_object(&b, e->job_id ? e->job_id : e->medium_label, "20", "HO-JOB", "99HANDOFF",
-		  "Handoff job", e->medium_label, "11", d, nd);
+	          "Handoff job", e->medium_label, "11", d, nd);
 	/* Selection lines naming something that is not in any exported study (excluded
 	 * studies) go on the job object so that no reason is lost. */
 	for (size_t k = 0; k < e->n_selection; k++) {
 		bool found = false;
 		for (size_t i = 0; !found && i < e->n_studies; i++) {
 			const ho_audit_study *s = &e->studies[i];
-			found = s->uid && e->selection[k].uid && strcmp(s->uid, e->selection[k].uid) == 0;
+			found = s->uid && e->selection[k].uid &&
+			        strcmp(s->uid, e->selection[k].uid) == 0;
 			for (size_t j = 0; !found && j < s->n_series; j++)
 				found = e->selection[k].uid &&
-					strcmp(s->series_uids[j], e->selection[k].uid) == 0;
+				        strcmp(s->series_uids[j], e->selection[k].uid) == 0;
 		}
 		if (!found && e->selection[k].uid != NULL) {
 			ho_audit_detail sd = {"HandoffSelection", NULL};
 			char *v;
 			size_t n = strlen(e->selection[k].uid) +
-				   (e->selection[k].reason ? strlen(e->selection[k].reason) : 0) + 16;
+			           (e->selection[k].reason ? strlen(e->selection[k].reason) : 0) +
+			           16;
 			if ((v = malloc(n)) == NULL) {
 				b.err = HO_ENOMEM;
 				break;
 			}
-			snprintf(v, n, "%s %s: %s", e->selection[k].included ? "include" : "exclude",
-				 e->selection[k].uid,
-				 e->selection[k].reason ? e->selection[k].reason : "");
+			snprintf(v, n, "%s %s: %s",
+			         e->selection[k].included ? "include" : "exclude",
+			         e->selection[k].uid,
+			         e->selection[k].reason ? e->selection[k].reason : "");
 			sd.value = v;
 			xb_object(&b, e->selection[k].uid, "3", "110180", "DCM",
-				  "Study Instance UID", NULL, NULL, &sd, 1);
+			          "Study Instance UID", NULL, NULL, &sd, 1);
 			free(v);
 		}
 	}
@@ -464,16 +485,16 @@ int ho_audit_export_xml(char **out, size_t *len, const ho_audit_export *e, ho_er
 int ho_audit_auth_xml(char **out, size_t *len, const ho_audit_auth *a, ho_err *err)
 {
 	xb b = {0};
-	int outcome = a->event == HO_AUTH_FAILURE ? HO_AUDIT_MINOR_FAILURE
-		      : a->event == HO_AUTH_LOCKOUT ? HO_AUDIT_SERIOUS_FAILURE
-						     : HO_AUDIT_SUCCESS;
+	int outcome = a->event == HO_AUTH_FAILURE   ? HO_AUDIT_MINOR_FAILURE
+	              : a->event == HO_AUTH_LOCKOUT ? HO_AUDIT_SERIOUS_FAILURE
+	                                            : HO_AUDIT_SUCCESS;
 	bool logout = a->event == HO_AUTH_LOGOUT;
 
 	*out = NULL;
 	xb_begin(&b, &a->src, "E", outcome, "110114", "User Authentication");
 	/* PS3.16 CID 454: Login 110122 / Logout 110123; failures are Logins that failed. */
 	xb_code(&b, "EventTypeCode", logout ? "110123" : "110122", "DCM",
-		logout ? "Logout" : "Login");
+	        logout ? "Logout" : "Login");
 	if (a->reason != NULL)
 		xb_outcome_desc(&b, a->reason);
 	xb_str(&b, "</EventIdentification>");
@@ -490,16 +511,37 @@ int ho_audit_alert_xml(char **out, size_t *len, const ho_audit_alert *a, ho_err 
 
 	*out = NULL;
 	switch (a->type) {
-	case HO_ALERT_GUARD: code = "HO-GUARD"; sys = "99HANDOFF";
-		text = "Instance of another patient received"; break;
-	case HO_ALERT_TAMPER: code = "HO-TAMPER"; sys = "99HANDOFF";
-		text = "Signed log tamper detected"; break;
-	case HO_ALERT_TORN_TAIL: code = "HO-TORN-TAIL"; sys = "99HANDOFF";
-		text = "Torn log tail quarantined"; break;
-	case HO_ALERT_KEY_ROTATION: code = "110129"; text = "Security Configuration"; break;
-	case HO_ALERT_CONFIG: code = "110129"; text = "Security Configuration"; break;
-	case HO_ALERT_OVERRIDE: code = "110132"; text = "Use of Restricted Function"; break;
-	case HO_ALERT_ACCOUNT: code = "110137"; text = "User Security Attributes Changed"; break;
+	case HO_ALERT_GUARD:
+		code = "HO-GUARD";
+		sys = "99HANDOFF";
+		text = "Instance of another patient received";
+		break;
+	case HO_ALERT_TAMPER:
+		code = "HO-TAMPER";
+		sys = "99HANDOFF";
+		text = "Signed log tamper detected";
+		break;
+	case HO_ALERT_TORN_TAIL:
+		code = "HO-TORN-TAIL";
+		sys = "99HANDOFF";
+		text = "Torn log tail quarantined";
+		break;
+	case HO_ALERT_KEY_ROTATION:
+		code = "110129";
+		text = "Security Configuration";
+		break;
+	case HO_ALERT_CONFIG:
+		code = "110129";
+		text = "Security Configuration";
+		break;
+	case HO_ALERT_OVERRIDE:
+		code = "110132";
+		text = "Use of Restricted Function";
+		break;
+	case HO_ALERT_ACCOUNT:
+		code = "110137";
+		text = "User Security Attributes Changed";
+		break;
 	default:
 		return ho_err_set(err, HO_EINVAL, "unknown security alert type");
 	}
@@ -511,8 +553,8 @@ int ho_audit_alert_xml(char **out, size_t *len, const ho_audit_alert *a, ho_err 
 		xb_person(&b, &a->user, true, NULL, NULL, NULL);
 	xb_kiosk(&b, &a->src, a->user.user_id == NULL, NULL, NULL);
 	xb_source(&b, &a->src);
-	xb_object(&b, a->object_id ? a->object_id : a->src.source_id, "13", "12", "RFC-3881",
-		  "URI", a->description, NULL, a->details, a->n_details);
+	xb_object(&b, a->object_id ? a->object_id : a->src.source_id, "13", "12", "RFC-3881", "URI",
+	          a->description, NULL, a->details, a->n_details);
 	return xb_finish(&b, out, len, err);
 }
 
@@ -524,15 +566,15 @@ int ho_audit_app_xml(char **out, size_t *len, const ho_audit_app *a, ho_err *err
 	*out = NULL;
 	xb_begin(&b, &a->src, "E", HO_AUDIT_SUCCESS, "110100", "Application Activity");
 	xb_code(&b, "EventTypeCode", stop ? "110121" : "110120", "DCM",
-		stop ? "Application Stop" : "Application Start");
+	        stop ? "Application Stop" : "Application Start");
 	xb_str(&b, "</EventIdentification>");
 	xb_kiosk(&b, &a->src, a->user.user_id == NULL, "110150", "Application");
 	if (a->user.user_id != NULL)
 		xb_person(&b, &a->user, true, "110151", "DCM", "Application Launcher");
 	xb_source(&b, &a->src);
 	if (a->n_details > 0)
-		xb_object(&b, a->src.source_id, "4", "HO-APP", "99HANDOFF", "Handoff kiosk",
-			  NULL, NULL, a->details, a->n_details);
+		xb_object(&b, a->src.source_id, "4", "HO-APP", "99HANDOFF", "Handoff kiosk", NULL,
+		          NULL, a->details, a->n_details);
 	return xb_finish(&b, out, len, err);
 }
 
@@ -549,7 +591,7 @@ int ho_audit_log_used_xml(char **out, size_t *len, const ho_audit_log_used *u, h
 	xb_source(&b, &u->src);
 	/* A.5.3.2: the audit log as a Security Resource identified by URI. */
 	xb_object(&b, u->log_uri ? u->log_uri : "file:///var/lib/handoff/log", "13", "12",
-		  "RFC-3881", "URI", "Security Audit Log", NULL, &d, u->purpose ? 1 : 0);
+	          "RFC-3881", "URI", "Security Audit Log", NULL, &d, u->purpose ? 1 : 0);
 	return xb_finish(&b, out, len, err);
 }
 
@@ -563,9 +605,9 @@ int ho_audit_medium_xml(char **out, size_t *len, const ho_audit_medium *m, ho_er
 
 	*out = NULL;
 	xb_begin(&b, &m->src, destroyed ? "D" : "C",
-		 destroyed ? HO_AUDIT_SUCCESS : HO_AUDIT_SERIOUS_FAILURE, "110106", "Export");
+	         destroyed ? HO_AUDIT_SUCCESS : HO_AUDIT_SERIOUS_FAILURE, "110106", "Export");
 	xb_code(&b, "EventTypeCode", destroyed ? "HO-MEDIUM-DESTROYED" : "HO-MEDIUM-SPOILED",
-		"99HANDOFF", destroyed ? "Spoiled medium destroyed" : "Medium spoiled");
+	        "99HANDOFF", destroyed ? "Spoiled medium destroyed" : "Medium spoiled");
 	xb_outcome_desc(&b, m->reason);
 	xb_str(&b, "</EventIdentification>");
 	xb_person(&b, &m->staff, true, NULL, NULL, NULL);
@@ -581,6 +623,6 @@ int ho_audit_medium_xml(char **out, size_t *len, const ho_audit_medium *m, ho_er
 	}
 	/* A.5.1.2.3 life cycle 15: permanent erasure / physical destruction. */
 	xb_object(&b, m->medium_label, "3", "HO-MEDIUM", "99HANDOFF", "Handoff medium", NULL,
-		  destroyed ? "15" : "10", d, nd);
+	          destroyed ? "15" : "10", d, nd);
 	return xb_finish(&b, out, len, err);
 }

@@ -56,8 +56,8 @@ typedef struct ho_audit_detail {
 enum ho_audit_medium_type { HO_MEDIUM_CD = 1, HO_MEDIUM_DVD = 2, HO_MEDIUM_USB = 3 };
 
 typedef struct ho_audit_study {
-	const char *uid;           /* Study Instance UID */
-	const char *accession;     /* may be NULL */
+	const char *uid;                /* Study Instance UID */
+	const char *accession;          /* may be NULL */
 	const char *const *sop_classes; /* SOP Class UIDs present */
 	const uint32_t *sop_counts;     /* instances per SOP class (may be NULL) */
 	size_t n_sop_classes;
@@ -69,7 +69,7 @@ typedef struct ho_audit_study {
 } ho_audit_study;
 
 typedef struct ho_audit_selection {
-	const char *uid;    /* study or series UID */
+	const char *uid; /* study or series UID */
 	bool included;
 	const char *reason; /* why it is in or out (policy rule or staff choice) */
 } ho_audit_selection;
@@ -77,12 +77,12 @@ typedef struct ho_audit_selection {
 typedef struct ho_audit_export {
 	ho_audit_source src;
 	enum ho_audit_outcome outcome;
-	const char *outcome_desc;    /* plain words when outcome != success */
-	ho_audit_person staff;       /* requestor */
-	ho_audit_person recipient;   /* patient or provider receiving the medium */
-	const char *recipient_kind;  /* "patient", "representative", "provider" */
+	const char *outcome_desc;   /* plain words when outcome != success */
+	ho_audit_person staff;      /* requestor */
+	ho_audit_person recipient;  /* patient or provider receiving the medium */
+	const char *recipient_kind; /* "patient", "representative", "provider" */
 	enum ho_audit_medium_type medium_type;
-	const char *medium_label;    /* medium / file-set id printed on it */
+	const char *medium_label; /* medium / file-set id printed on it */
 	const char *patient_id;
 	const char *patient_issuer;
 	const char *patient_name;
@@ -97,8 +97,12 @@ typedef struct ho_audit_export {
 	const char *job_id;
 } ho_audit_export;
 
-enum ho_audit_auth_event { HO_AUTH_LOGIN = 1, HO_AUTH_LOGOUT = 2, HO_AUTH_FAILURE = 3,
-			   HO_AUTH_LOCKOUT = 4 };
+enum ho_audit_auth_event {
+	HO_AUTH_LOGIN = 1,
+	HO_AUTH_LOGOUT = 2,
+	HO_AUTH_FAILURE = 3,
+	HO_AUTH_LOCKOUT = 4
+};
 
 typedef struct ho_audit_auth {
 	ho_audit_source src;
@@ -121,9 +125,9 @@ typedef struct ho_audit_alert {
 	ho_audit_source src;
 	enum ho_audit_alert_type type;
 	enum ho_audit_outcome outcome;
-	const char *description;   /* plain words */
-	ho_audit_person user;      /* who triggered it, if anyone (user_id may be NULL) */
-	const char *object_id;     /* alerting object: file, patient id, account...; may be NULL */
+	const char *description; /* plain words */
+	ho_audit_person user;    /* who triggered it, if anyone (user_id may be NULL) */
+	const char *object_id;   /* alerting object: file, patient id, account...; may be NULL */
 	const ho_audit_detail *details;
 	size_t n_details;
 } ho_audit_alert;
@@ -140,9 +144,9 @@ typedef struct ho_audit_app {
 
 typedef struct ho_audit_log_used {
 	ho_audit_source src;
-	ho_audit_person user;   /* auditor */
-	const char *log_uri;    /* what was read / exported (e.g. "file:///var/lib/handoff/log") */
-	const char *purpose;    /* "export to USB", "report", ... */
+	ho_audit_person user; /* auditor */
+	const char *log_uri;  /* what was read / exported (e.g. "file:///var/lib/handoff/log") */
+	const char *purpose;  /* "export to USB", "report", ... */
 	enum ho_audit_outcome outcome;
 } ho_audit_log_used;
 
@@ -151,27 +155,27 @@ enum ho_audit_medium_event { HO_MEDIUM_EVT_SPOILED = 1, HO_MEDIUM_EVT_DESTROYED 
 typedef struct ho_audit_medium {
 	ho_audit_source src;
 	enum ho_audit_medium_event event;
-	ho_audit_person staff;  /* who reported / confirmed */
+	ho_audit_person staff; /* who reported / confirmed */
 	enum ho_audit_medium_type medium_type;
 	const char *medium_label;
 	const char *patient_id; /* whose data the medium holds */
 	const char *patient_issuer;
-	const char *reason;     /* "read-back mismatch", "shredded", ... */
-	uint64_t spoiled_seq;   /* for DESTROYED: seq of the SPOILED entry */
+	const char *reason;   /* "read-back mismatch", "shredded", ... */
+	uint64_t spoiled_seq; /* for DESTROYED: seq of the SPOILED entry */
 } ho_audit_medium;
 
 int ho_audit_export_xml(char **out, size_t *len, const ho_audit_export *e, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int ho_audit_auth_xml(char **out, size_t *len, const ho_audit_auth *a, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int ho_audit_alert_xml(char **out, size_t *len, const ho_audit_alert *a, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int ho_audit_app_xml(char **out, size_t *len, const ho_audit_app *a, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int ho_audit_log_used_xml(char **out, size_t *len, const ho_audit_log_used *u, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 int ho_audit_medium_xml(char **out, size_t *len, const ho_audit_medium *m, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Caps what a builder will produce (the log's body cap). */
 #define HO_AUDIT_MAX_XML (512u * 1024u)

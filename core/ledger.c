@@ -35,14 +35,14 @@ struct ho_ledger {
 	int lock_fd;
 	int seg_fd;
 	char seg_name[HO_SEG_NAME_LEN + 1];
-	uint64_t seg_size;      /* bytes of the current segment that are valid */
+	uint64_t seg_size; /* bytes of the current segment that are valid */
 	uint64_t seg_hdr_len;
 	ho_merkle tree;
 	ho_merkle_hasher *h;
 	uint64_t next_seq;
 	uint32_t boot;
-	uint64_t cp_size;       /* tree size of the last checkpoint written */
-	char *cp;               /* last signed checkpoint note */
+	uint64_t cp_size; /* tree size of the last checkpoint written */
+	char *cp;         /* last signed checkpoint note */
 	size_t cp_len;
 	unsigned since_cp;
 	uint8_t last_keyid[4];
@@ -57,8 +57,17 @@ struct ho_ledger {
 const char *ho_ledger_kind_name(unsigned kind)
 {
 	static const char *const names[] = {
-		"?", "export", "export-failed", "auth", "audit-log-used", "security-alert",
-		"app-activity", "medium-spoiled", "medium-destroyed", "key-rotation", "recovery",
+	    "?",
+	    "export",
+	    "export-failed",
+	    "auth",
+	    "audit-log-used",
+	    "security-alert",
+	    "app-activity",
+	    "medium-spoiled",
+	    "medium-destroyed",
+	    "key-rotation",
+	    "recovery",
 	};
 	return kind <= HO_LEDGER_KIND_MAX ? names[kind] : "?";
 }
@@ -70,10 +79,10 @@ static int fail(ho_ledger *l, ho_err *err, const char *what, int e)
 	if (!l->failed) {
 		l->failed = true;
 		ho_err_reset(&l->fail, HO_ESTATE,
-			     "The signed log could not be written (%s: %s). Exports are stopped "
-			     "until this is fixed: free space on the log disk or call the "
-			     "administrator, then restart the kiosk.",
-			     what, strerror(e));
+		             "The signed log could not be written (%s: %s). Exports are stopped "
+		             "until this is fixed: free space on the log disk or call the "
+		             "administrator, then restart the kiosk.",
+		             what, strerror(e));
 	}
 	return ho_err_set(err, HO_ESTATE, "%s", l->fail.msg);
 }
@@ -125,8 +134,8 @@ static void now_times(const ho_ledger *l, ho_envelope *e)
 	e->mono_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	if (l->opts.fixed_utc_ns != 0) {
 		e->utc_ns = l->opts.fixed_utc_ns +
-			    (int64_t)l->next_seq * (l->opts.utc_step_ns ? l->opts.utc_step_ns
-								: 1000000000LL);
+		            (int64_t)l->next_seq *
+		                (l->opts.utc_step_ns ? l->opts.utc_step_ns : 1000000000LL);
 		e->time_source = HO_LEDGER_TIME_TEST;
 		return;
 	}
@@ -227,7 +236,7 @@ static int pwrite_full(int fd, const uint8_t *p, size_t len, uint64_t off)
 
 /* Signs a checkpoint for tree t with the current signer (and extra, if not NULL). */
 static int sign_checkpoint(ho_ledger *l, const ho_merkle *t, ho_signer *extra,
-			   uint8_t root[static 32], char **note, size_t *note_len, ho_err *err)
+                           uint8_t root[static 32], char **note, size_t *note_len, ho_err *err)
 {
 	char text[HO_LEDGER_ORIGIN_MAX + 80];
 	size_t tl;
@@ -271,8 +280,8 @@ out:
 }
 
 static int append_entry(ho_ledger *l, enum ho_ledger_kind kind, const void *body, size_t len,
-			const uint8_t keyid[static 4], ho_signer *extra, uint64_t seq,
-			ho_ledger_receipt *out, ho_err *err)
+                        const uint8_t keyid[static 4], ho_signer *extra, uint64_t seq,
+                        ho_ledger_receipt *out, ho_err *err)
 {
 	ho_envelope e;
 	ho_merkle t;
@@ -289,8 +298,10 @@ static int append_entry(ho_ledger *l, enum ho_ledger_kind kind, const void *body
 	if (kind < 1 || kind > HO_LEDGER_KIND_MAX || (len > 0 && body == NULL))
 		return ho_err_set(err, HO_EINVAL, "bad log entry kind");
 	if (len > HO_LEDGER_BODY_MAX)
-		return ho_err_set(err, HO_ETOOBIG, "audit message of %zu bytes exceeds the log's "
-						   "limit of %u", len, HO_LEDGER_BODY_MAX);
+		return ho_err_set(err, HO_ETOOBIG,
+		                  "audit message of %zu bytes exceeds the log's "
+		                  "limit of %u",
+		                  len, HO_LEDGER_BODY_MAX);
 	memset(&e, 0, sizeof(e));
 	e.kind = (uint8_t)kind;
 	memcpy(e.keyid, keyid, 4);
@@ -317,7 +328,7 @@ static int append_entry(ho_ledger *l, enum ho_ledger_kind kind, const void *body
 	    ho_merkle_push(l->h, &t, leaf) != 0)
 		return ho_err_set(err, HO_ECRYPTO, "hashing the log failed (OpenSSL)");
 	want_cp = extra != NULL || l->opts.checkpoint_every <= 1 ||
-		  l->since_cp + 1 >= l->opts.checkpoint_every;
+	          l->since_cp + 1 >= l->opts.checkpoint_every;
 	if (want_cp) {
 		if ((rc = sign_checkpoint(l, &t, extra, root, &note, &nl, err)) != 0)
 			goto out;
@@ -373,11 +384,12 @@ out:
 }
 
 int ho_ledger_append(ho_ledger *l, enum ho_ledger_kind kind, const void *xml, size_t len,
-		     ho_ledger_receipt *out, ho_err *err)
+                     ho_ledger_receipt *out, ho_err *err)
 {
 	if (kind == HO_LEDGER_KEY_ROTATION)
-		return ho_err_set(err, HO_EINVAL, "key rotation entries are written by "
-						  "ho_ledger_rotate_key only");
+		return ho_err_set(err, HO_EINVAL,
+		                  "key rotation entries are written by "
+		                  "ho_ledger_rotate_key only");
 	return append_entry(l, kind, xml, len, l->vk.keyhash, NULL, l->next_seq, out, err);
 }
 
@@ -448,7 +460,7 @@ static int append_genesis(ho_ledger *l, ho_err *err)
 	if ((rc = ho_audit_app_xml(&xml, &xl, &a, err)) != 0)
 		return rc;
 	rc = append_entry(l, HO_LEDGER_APP_ACTIVITY, xml, xl, l->vk.keyhash, NULL, l->next_seq,
-			  NULL, err);
+	                  NULL, err);
 	free(xml);
 	if (rc == 0)
 		rc = write_key_history(l, 1, true, err);
@@ -496,7 +508,8 @@ static bool is_torn_tail(const uint8_t *p, size_t len, size_t off, uint64_t tree
 			continue;
 		if (f.type == HO_FRAME_CHECKPOINT && y + f.total == len &&
 		    ho_note_parse(&n, (const char *)f.payload, f.len, NULL) == 0 &&
-		    ho_checkpoint_parse(&c, n.text, n.text_len, NULL) == 0 && c.size == tree_size + 1)
+		    ho_checkpoint_parse(&c, n.text, n.text_len, NULL) == 0 &&
+		    c.size == tree_size + 1)
 			continue;
 		return false;
 	}
@@ -504,21 +517,21 @@ static bool is_torn_tail(const uint8_t *p, size_t len, size_t off, uint64_t tree
 }
 
 typedef struct scan_state {
-	size_t end;          /* offset after the last good frame */
+	size_t end; /* offset after the last good frame */
 	size_t last_entry_off, last_entry_end;
-	bool last_is_entry;  /* last good frame is an entry (no checkpoint after it) */
+	bool last_is_entry; /* last good frame is an entry (no checkpoint after it) */
 	uint8_t last_kind;
 	uint8_t last_keyid[4];
 	uint64_t last_seq;
 	uint64_t cp_size;
 	char *cp;
 	size_t cp_len;
-	uint64_t torn_seq;   /* seq visible in a torn entry, 0 if none */
+	uint64_t torn_seq; /* seq visible in a torn entry, 0 if none */
 	char origin[HO_LEDGER_ORIGIN_MAX];
 } scan_state;
 
 static int scan_segment(ho_ledger *l, const uint8_t *p, size_t len, const ho_seg_hdr *hdr,
-			scan_state *s, const char *segname, ho_err *err)
+                        scan_state *s, const char *segname, ho_err *err)
 {
 	size_t off = hdr->hdr_len;
 	ho_frame f;
@@ -539,11 +552,11 @@ static int scan_segment(ho_ledger *l, const uint8_t *p, size_t len, const ho_seg
 				return 0;
 			}
 			return ho_err_set(err, HO_EFORMAT,
-					  "the signed log is damaged in %s at byte %zu (not at the "
-					  "end, so it is not an interrupted write). Exports are "
-					  "stopped: keep the log as evidence, run 'handoff log "
-					  "verify' and call the administrator.",
-					  segname, off);
+			                  "the signed log is damaged in %s at byte %zu (not at the "
+			                  "end, so it is not an interrupted write). Exports are "
+			                  "stopped: keep the log as evidence, run 'handoff log "
+			                  "verify' and call the administrator.",
+			                  segname, off);
 		}
 		if (f.type == HO_FRAME_ENTRY) {
 			ho_envelope e;
@@ -551,10 +564,12 @@ static int scan_segment(ho_ledger *l, const uint8_t *p, size_t len, const ho_seg
 			if (ho_env_parse(&e, f.payload, f.len) != 0 ||
 			    (e.seq != s->last_seq + 1 &&
 			     !(e.kind == HO_LEDGER_RECOVERY && e.seq > s->last_seq)))
-				return ho_err_set(err, HO_EFORMAT,
-						  "the signed log has a bad entry in %s at byte %zu; "
-						  "exports are stopped: run 'handoff log verify' and "
-						  "call the administrator", segname, off);
+				return ho_err_set(
+				    err, HO_EFORMAT,
+				    "the signed log has a bad entry in %s at byte %zu; "
+				    "exports are stopped: run 'handoff log verify' and "
+				    "call the administrator",
+				    segname, off);
 			if (ho_merkle_leaf_hash(l->h, leaf, f.payload, f.len) != 0 ||
 			    ho_merkle_push(l->h, &l->tree, leaf) != 0)
 				return ho_err_set(err, HO_ECRYPTO, "hashing the log failed");
@@ -572,10 +587,12 @@ static int scan_segment(ho_ledger *l, const uint8_t *p, size_t len, const ho_seg
 			    ho_checkpoint_parse(&c, n.text, n.text_len, NULL) != 0 ||
 			    c.size != l->tree.size || ho_merkle_root(l->h, &l->tree, root) != 0 ||
 			    memcmp(root, c.root, 32) != 0)
-				return ho_err_set(err, HO_EFORMAT,
-						  "a checkpoint in %s at byte %zu does not match the "
-						  "log; exports are stopped: run 'handoff log verify' "
-						  "and call the administrator", segname, off);
+				return ho_err_set(
+				    err, HO_EFORMAT,
+				    "a checkpoint in %s at byte %zu does not match the "
+				    "log; exports are stopped: run 'handoff log verify' "
+				    "and call the administrator",
+				    segname, off);
 			free(s->cp);
 			if ((s->cp = malloc(f.len)) == NULL)
 				return ho_err_set(err, HO_ENOMEM, "out of memory opening the log");
@@ -598,7 +615,7 @@ static int quarantine(ho_ledger *l, const uint8_t *p, size_t len, size_t off, ho
 
 	if ((qdir = ho_strfmt("%s/quarantine", l->dir)) == NULL ||
 	    (qpath = ho_strfmt("%s/%s@%zu.%lld.torn", qdir, l->seg_name, off,
-			       (long long)time(NULL))) == NULL) {
+	                       (long long)time(NULL))) == NULL) {
 		rc = ho_err_set(err, HO_ENOMEM, "out of memory during log recovery");
 		goto out;
 	}
@@ -684,7 +701,7 @@ static void default_origin(char *out, size_t n)
 /* Rolls a pending key rotation forward (entry durable, key file not yet replaced) or
  * reports a key that does not belong to the log. */
 static int settle_key(ho_ledger *l, const uint8_t log_keyid[static 4], uint64_t rot_seq,
-		      ho_err *err)
+                      ho_err *err)
 {
 	char *newp = NULL;
 	ho_signer *ns = NULL;
@@ -694,8 +711,9 @@ static int settle_key(ho_ledger *l, const uint8_t log_keyid[static 4], uint64_t 
 	if (memcmp(log_keyid, l->vk.keyhash, 4) == 0)
 		return 0;
 	if (!l->own_signer)
-		return ho_err_set(err, HO_ESTATE, "the external signing key does not match the "
-						  "log's current key; exports are stopped");
+		return ho_err_set(err, HO_ESTATE,
+		                  "the external signing key does not match the "
+		                  "log's current key; exports are stopped");
 	if ((newp = ho_strfmt("%s.new", l->key_path)) == NULL)
 		return ho_err_set(err, HO_ENOMEM, "out of memory");
 	if (ho_signer_open_file(&ns, newp, false, NULL) == 0 &&
@@ -703,7 +721,7 @@ static int settle_key(ho_ledger *l, const uint8_t log_keyid[static 4], uint64_t 
 	    memcmp(nv.keyhash, log_keyid, 4) == 0) {
 		if (rename(newp, l->key_path) != 0 || ho_fs_fsync_dir(l->key_path) != 0) {
 			rc = ho_err_set(err, HO_EIO, "cannot finish the key rotation: %s",
-					strerror(errno));
+			                strerror(errno));
 			goto out;
 		}
 		ho_signer_free(l->signer);
@@ -714,10 +732,11 @@ static int settle_key(ho_ledger *l, const uint8_t log_keyid[static 4], uint64_t 
 		rc = write_key_history(l, rot_seq, false, err);
 		goto out;
 	}
-	rc = ho_err_set(err, HO_ESTATE, "the signing key %s does not belong to this log (the log "
-					"was last signed by another key); exports are stopped. "
-					"Restore the right key file or call the administrator.",
-			l->key_path);
+	rc = ho_err_set(err, HO_ESTATE,
+	                "the signing key %s does not belong to this log (the log "
+	                "was last signed by another key); exports are stopped. "
+	                "Restore the right key file or call the administrator.",
+	                l->key_path);
 out:
 	ho_signer_free(ns);
 	free(newp);
@@ -745,8 +764,8 @@ static int open_existing(ho_ledger *l, char **segs, size_t nsegs, ho_err *err)
 			return ho_err_set(err, HO_ENOMEM, "out of memory opening the log");
 		if (l->seg_fd >= 0)
 			close(l->seg_fd);
-		l->seg_fd = open(path, (l->opts.read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW |
-					       O_CLOEXEC);
+		l->seg_fd =
+		    open(path, (l->opts.read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC);
 		if (l->seg_fd < 0) {
 			rc = ho_err_set(err, HO_EIO, "cannot open %s: %s", path, strerror(errno));
 			goto out;
@@ -754,9 +773,11 @@ static int open_existing(ho_ledger *l, char **segs, size_t nsegs, ho_err *err)
 		memcpy(l->seg_name, name, HO_SEG_NAME_LEN + 1);
 		if ((rc = map_file(l->seg_fd, &p, &len)) != 0 ||
 		    ho_seg_hdr_parse(&hdr, p, len) != 0) {
-			rc = ho_err_set(err, HO_EFORMAT, "the log segment %s has a damaged header; "
-							 "exports are stopped: run 'handoff log "
-							 "verify' and call the administrator", path);
+			rc = ho_err_set(err, HO_EFORMAT,
+			                "the log segment %s has a damaged header; "
+			                "exports are stopped: run 'handoff log "
+			                "verify' and call the administrator",
+			                path);
 			goto out;
 		}
 		if ((rc = scan_segment(l, p, len, &hdr, &s, name, err)) != 0)
@@ -771,8 +792,9 @@ static int open_existing(ho_ledger *l, char **segs, size_t nsegs, ho_err *err)
 					s.torn_seq = s.last_seq;
 			}
 			if (l->opts.read_only) {
-				rc = ho_err_set(err, HO_ESTATE, "the log has an unfinished write at "
-								"its end; open it read-write once");
+				rc = ho_err_set(err, HO_ESTATE,
+				                "the log has an unfinished write at "
+				                "its end; open it read-write once");
 				goto out;
 			}
 			if ((rc = quarantine(l, p, len, cut, err)) != 0)
@@ -796,7 +818,8 @@ static int open_existing(ho_ledger *l, char **segs, size_t nsegs, ho_err *err)
 		/* A segment left with no entry by the cut held nothing acknowledged. */
 		if (s.end == hdr.hdr_len && nsegs > 1 && !l->opts.read_only) {
 			if (unlink(path) != 0 || ho_fs_fsync_dir(l->dir) != 0) {
-				rc = ho_err_set(err, HO_EIO, "cannot remove empty segment %s", path);
+				rc =
+				    ho_err_set(err, HO_EIO, "cannot remove empty segment %s", path);
 				goto out;
 			}
 			munmap(p, len);
@@ -855,14 +878,14 @@ static int open_existing(ho_ledger *l, char **segs, size_t nsegs, ho_err *err)
 		a.type = HO_ALERT_TORN_TAIL;
 		a.outcome = HO_AUDIT_MINOR_FAILURE;
 		a.description = "Unfinished write at the end of the signed log (power loss or "
-				"crash); the bytes were copied to quarantine and cut.";
+		                "crash); the bytes were copied to quarantine and cut.";
 		a.object_id = l->seg_name;
 		a.details = d;
 		a.n_details = 3;
 		if ((rc = ho_audit_alert_xml(&xml, &xl, &a, err)) != 0)
 			goto out;
-		rc = append_entry(l, HO_LEDGER_RECOVERY, xml, xl, l->vk.keyhash, NULL,
-				  l->next_seq, &r, err);
+		rc = append_entry(l, HO_LEDGER_RECOVERY, xml, xl, l->vk.keyhash, NULL, l->next_seq,
+		                  &r, err);
 		free(xml);
 		if (rc == 0)
 			l->rec.recovery_seq = r.seq;
@@ -899,15 +922,17 @@ int ho_ledger_open(ho_ledger **out, const char *dir, const ho_ledger_opts *opts,
 		l->opts.segment_max = SEGMENT_MAX_CAP;
 	if ((l->dir = strdup(dir)) == NULL ||
 	    (l->key_path = opts->key_path ? strdup(opts->key_path)
-					  : ho_strfmt("%s/signing.key", dir)) == NULL) {
+	                                  : ho_strfmt("%s/signing.key", dir)) == NULL) {
 		rc = ho_err_set(err, HO_ENOMEM, "out of memory opening the log");
 		goto out;
 	}
 	if (opts->origin != NULL) {
-		if (!ho_note_name_ok(opts->origin) || strlen(opts->origin) >= HO_LEDGER_ORIGIN_MAX) {
-			rc = ho_err_set(err, HO_ECONFIG, "the log origin '%s' is not valid (no spaces "
-							 "or '+', at most 127 characters)",
-					opts->origin);
+		if (!ho_note_name_ok(opts->origin) ||
+		    strlen(opts->origin) >= HO_LEDGER_ORIGIN_MAX) {
+			rc = ho_err_set(err, HO_ECONFIG,
+			                "the log origin '%s' is not valid (no spaces "
+			                "or '+', at most 127 characters)",
+			                opts->origin);
 			goto out;
 		}
 		memcpy(l->origin, opts->origin, strlen(opts->origin) + 1);
@@ -923,7 +948,7 @@ int ho_ledger_open(ho_ledger **out, const char *dir, const ho_ledger_opts *opts,
 	if (!l->opts.read_only) {
 		if (ho_fs_mkdir_p(dir, 0700) != 0) {
 			rc = ho_err_set(err, HO_EIO, "cannot create the log directory %s: %s", dir,
-					strerror(errno));
+			                strerror(errno));
 			goto out;
 		}
 		if ((lockp = ho_strfmt("%s/lock", dir)) == NULL) {
@@ -932,15 +957,18 @@ int ho_ledger_open(ho_ledger **out, const char *dir, const ho_ledger_opts *opts,
 		}
 		l->lock_fd = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (l->lock_fd < 0 || flock(l->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-			rc = ho_err_set(err, HO_ESTATE, "the log in %s is in use by another handoff "
-							"process (%s)", dir, strerror(errno));
+			rc = ho_err_set(err, HO_ESTATE,
+			                "the log in %s is in use by another handoff "
+			                "process (%s)",
+			                dir, strerror(errno));
 			goto out;
 		}
 	}
 	if (opts->signer != NULL) {
 		l->signer = opts->signer;
 	} else {
-		if ((rc = ho_signer_open_file(&l->signer, l->key_path, !l->opts.read_only, err)) != 0)
+		if ((rc = ho_signer_open_file(&l->signer, l->key_path, !l->opts.read_only, err)) !=
+		    0)
 			goto out;
 		l->own_signer = true;
 	}
@@ -980,7 +1008,8 @@ int ho_ledger_checkpoint(ho_ledger *l, char **out, size_t *outlen, ho_err *err)
 		*out = NULL;
 	if (l->cp == NULL || l->cp_size != l->tree.size) {
 		if (l->opts.read_only)
-			return ho_err_set(err, HO_ESTATE, "the log has no checkpoint of its last entry");
+			return ho_err_set(err, HO_ESTATE,
+			                  "the log has no checkpoint of its last entry");
 		if ((rc = write_checkpoint(l, NULL, err)) != 0)
 			return rc;
 	}
@@ -1019,8 +1048,9 @@ int ho_ledger_rotate_key(ho_ledger *l, const char *staff_id, ho_ledger_receipt *
 	if ((rc = ho_ledger_status(l, err)) != 0)
 		return rc;
 	if (!l->own_signer)
-		return ho_err_set(err, HO_ESTATE, "the key is held by an external store; rotate it "
-						  "there");
+		return ho_err_set(err, HO_ESTATE,
+		                  "the key is held by an external store; rotate it "
+		                  "there");
 	if ((newp = ho_strfmt("%s.new", l->key_path)) == NULL)
 		return ho_err_set(err, HO_ENOMEM, "out of memory");
 	/* A leftover from an interrupted rotation that was rolled back. */
@@ -1042,7 +1072,7 @@ int ho_ledger_rotate_key(ho_ledger *l, const char *staff_id, ho_ledger_receipt *
 	src_for(l, &a.src);
 	a.type = HO_ALERT_KEY_ROTATION;
 	a.description = "The log signing key was replaced; this entry's checkpoint is signed by "
-			"the old and the new key.";
+	                "the old and the new key.";
 	a.user.user_id = staff_id;
 	a.details = d;
 	a.n_details = 3;
@@ -1053,7 +1083,8 @@ int ho_ledger_rotate_key(ho_ledger *l, const char *staff_id, ho_ledger_receipt *
 	 * carries the new key's id: it signs from this entry on. */
 	{
 		ho_signer *old = l->signer;
-		rc = append_entry(l, HO_LEDGER_KEY_ROTATION, xml, xl, nv.keyhash, ns, seq, out, err);
+		rc =
+		    append_entry(l, HO_LEDGER_KEY_ROTATION, xml, xl, nv.keyhash, ns, seq, out, err);
 		if (rc != 0)
 			goto out;
 		/* From here the log belongs to the new key: if the rename fails, the next
@@ -1078,7 +1109,7 @@ out:
 }
 
 int ho_ledger_sign_note(ho_ledger *l, char **out, size_t *outlen, const char *text, size_t len,
-			ho_err *err)
+                        ho_err *err)
 {
 	ho_signer *signers[1] = {l->signer};
 	const char *names[1] = {l->origin};

@@ -58,13 +58,13 @@ enum ho_ledger_time_source {
 #define HO_LEDGER_OPTS_VERSION 1
 
 typedef struct ho_ledger_opts {
-	unsigned version;         /* HO_LEDGER_OPTS_VERSION */
-	const char *origin;       /* checkpoint origin and key name; default
-				     "handoff.kiosk/<hostname>" */
-	const char *key_path;     /* default <dir>/signing.key */
-	ho_signer *signer;        /* external key store instead of key_path; not owned */
-	uint64_t segment_max;     /* bytes per segment before a new one; default 64 MiB */
-	bool read_only;           /* no recovery, no appends (show/report/export) */
+	unsigned version;     /* HO_LEDGER_OPTS_VERSION */
+	const char *origin;   /* checkpoint origin and key name; default
+	                         "handoff.kiosk/<hostname>" */
+	const char *key_path; /* default <dir>/signing.key */
+	ho_signer *signer;    /* external key store instead of key_path; not owned */
+	uint64_t segment_max; /* bytes per segment before a new one; default 64 MiB */
+	bool read_only;       /* no recovery, no appends (show/report/export) */
 	/* For bulk generation in benchmarks only: sign a checkpoint every n entries (and
 	 * always at close) and skip fdatasync. A kiosk never sets these. */
 	unsigned checkpoint_every;
@@ -75,27 +75,30 @@ typedef struct ho_ledger_opts {
 	int64_t utc_step_ns;
 } ho_ledger_opts;
 
-#define HO_LEDGER_OPTS_INIT {HO_LEDGER_OPTS_VERSION, NULL, NULL, NULL, 0, false, 0, false, 0, 0}
+#define HO_LEDGER_OPTS_INIT                                                                        \
+	{                                                                                          \
+		HO_LEDGER_OPTS_VERSION, NULL, NULL, NULL, 0, false, 0, false, 0, 0                 \
+	}
 
 #define HO_LEDGER_ORIGIN_MAX 128
 
 /* What an append gives the receipt: enough to find the entry again (QR code). */
 typedef struct ho_ledger_receipt {
 	uint64_t seq;
-	uint64_t tree_size;     /* leaves after this entry */
-	uint8_t leaf_hash[32];  /* RFC 9162 leaf hash of the entry: the "entry hash" */
-	uint8_t root[32];       /* tree head signed in the checkpoint */
+	uint64_t tree_size;    /* leaves after this entry */
+	uint8_t leaf_hash[32]; /* RFC 9162 leaf hash of the entry: the "entry hash" */
+	uint8_t root[32];      /* tree head signed in the checkpoint */
 	char origin[HO_LEDGER_ORIGIN_MAX];
 } ho_ledger_receipt;
 
 /* What recovery at open found and did. */
 typedef struct ho_ledger_recovery {
-	bool torn_tail;            /* bytes quarantined and cut */
+	bool torn_tail; /* bytes quarantined and cut */
 	uint64_t torn_bytes;
-	char quarantine[256];      /* file the bytes were copied to */
-	bool checkpoint_signed;    /* the last entry had no checkpoint: one was signed */
-	bool rotation_completed;   /* an interrupted key rotation was finished */
-	uint64_t recovery_seq;     /* seq of the recovery entry, 0 if none */
+	char quarantine[256];    /* file the bytes were copied to */
+	bool checkpoint_signed;  /* the last entry had no checkpoint: one was signed */
+	bool rotation_completed; /* an interrupted key rotation was finished */
+	uint64_t recovery_seq;   /* seq of the recovery entry, 0 if none */
 } ho_ledger_recovery;
 
 typedef struct ho_ledger ho_ledger;
@@ -104,25 +107,25 @@ typedef struct ho_ledger ho_ledger;
  * recovers a torn tail, signs a missing last checkpoint and appends a recovery entry;
  * a new log starts with an Application Activity entry carrying the public key. */
 int ho_ledger_open(ho_ledger **out, const char *dir, const ho_ledger_opts *opts, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Appends one entry whose body is the audit message xml (len bytes, at most
  * HO_LEDGER_BODY_MAX). Returns once entry and checkpoint are on disk. */
 #define HO_LEDGER_BODY_MAX (512u * 1024u)
 int ho_ledger_append(ho_ledger *l, enum ho_ledger_kind kind, const void *xml, size_t len,
-		     ho_ledger_receipt *out, ho_err *err) __attribute__((warn_unused_result));
+                     ho_ledger_receipt *out, ho_err *err) __attribute__((warn_unused_result));
 
 /* Key rotation: generates a new key (file store) at the configured key path, appends a
  * rotation entry whose checkpoint carries both signatures, then replaces the key file
  * and records the new key in the key history. staff_id names who asked for it. */
-int ho_ledger_rotate_key(ho_ledger *l, const char *staff_id, ho_ledger_receipt *out,
-			 ho_err *err) __attribute__((warn_unused_result));
+int ho_ledger_rotate_key(ho_ledger *l, const char *staff_id, ho_ledger_receipt *out, ho_err *err)
+    __attribute__((warn_unused_result));
 
 /* 0 if appends are possible; otherwise HO_ESTATE with the reason in err. */
 int ho_ledger_status(const ho_ledger *l, ho_err *err);
 
 const char *ho_ledger_origin(const ho_ledger *l);
-uint64_t ho_ledger_size(const ho_ledger *l);      /* entries (tree size) */
+uint64_t ho_ledger_size(const ho_ledger *l); /* entries (tree size) */
 uint64_t ho_ledger_next_seq(const ho_ledger *l);
 const ho_ledger_recovery *ho_ledger_recovery_info(const ho_ledger *l);
 const char *ho_ledger_dir(const ho_ledger *l);
@@ -134,12 +137,12 @@ int ho_ledger_vkey(const ho_ledger *l, char *out, size_t outlen);
 /* Writes the latest signed checkpoint to <dir>/checkpoint (atomic) and returns a
  * malloc'ed copy if out is not NULL. */
 int ho_ledger_checkpoint(ho_ledger *l, char **out, size_t *outlen, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Signs arbitrary text (ending in '\n') as a C2SP note with the log key, e.g. the export
  * manifest. *out is malloc'ed. */
 int ho_ledger_sign_note(ho_ledger *l, char **out, size_t *outlen, const char *text, size_t len,
-			ho_err *err) __attribute__((warn_unused_result));
+                        ho_err *err) __attribute__((warn_unused_result));
 
 void ho_ledger_close(ho_ledger *l);
 

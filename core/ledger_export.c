@@ -24,11 +24,26 @@
 
 /* What an auditor needs to build the verifier from source (relative to source_root). */
 static const char *const verifier_sources[] = {
-	"app/verify/handoff_verify.c", "app/verify/CMakeLists.txt", "app/verify/Makefile",
-	"core/ledger_verify.c", "core/ledger_verify.h", "core/ledger_fmt.c",
-	"core/ledger_fmt.h", "core/ledger.h", "core/merkle.c", "core/merkle.h",
-	"core/note.c", "core/note.h", "core/signer.c", "core/signer.h", "core/crc32c.c",
-	"core/crc32c.h", "util/err.c", "util/err.h", "util/fs.c", "util/fs.h",
+    "app/verify/handoff_verify.c",
+    "app/verify/CMakeLists.txt",
+    "app/verify/Makefile",
+    "core/ledger_verify.c",
+    "core/ledger_verify.h",
+    "core/ledger_fmt.c",
+    "core/ledger_fmt.h",
+    "core/ledger.h",
+    "core/merkle.c",
+    "core/merkle.h",
+    "core/note.c",
+    "core/note.h",
+    "core/signer.c",
+    "core/signer.h",
+    "core/crc32c.c",
+    "core/crc32c.h",
+    "util/err.c",
+    "util/err.h",
+    "util/fs.c",
+    "util/fs.h",
 };
 
 typedef struct manifest {
@@ -56,8 +71,8 @@ static int man_add(manifest *m, const char *line)
 }
 
 /* Copies src to dst (which must not exist), fsyncs it and records its SHA-256. */
-static int copy_file(manifest *m, const char *src, const char *dst, const char *rel,
-		     mode_t mode, ho_err *err)
+static int copy_file(manifest *m, const char *src, const char *dst, const char *rel, mode_t mode,
+                     ho_err *err)
 {
 	int in = -1, out = -1, rc = HO_EIO;
 	uint8_t *buf = NULL;
@@ -93,7 +108,7 @@ static int copy_file(manifest *m, const char *src, const char *dst, const char *
 			break;
 		if (ho_fs_write_full(out, buf, (size_t)n) != 0) {
 			ho_err_set(err, HO_EIO, "cannot write %s: %s (is the stick full?)", dst,
-				   strerror(errno));
+			           strerror(errno));
 			goto out;
 		}
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
@@ -124,7 +139,7 @@ out:
 }
 
 static int copy_rel(manifest *m, const char *srcdir, const char *src, const char *to,
-		    const char *rel, mode_t mode, bool optional, ho_err *err)
+                    const char *rel, mode_t mode, bool optional, ho_err *err)
 {
 	char *s = srcdir ? ho_strfmt("%s/%s", srcdir, src) : strdup(src);
 	char *dst = ho_strfmt("%s/%s", to, rel), *dir = NULL, *slash;
@@ -152,8 +167,7 @@ out:
 	return rc;
 }
 
-int ho_ledger_export(ho_ledger *l, const char *to, const ho_ledger_export_opts *opts,
-		     ho_err *err)
+int ho_ledger_export(ho_ledger *l, const char *to, const ho_ledger_export_opts *opts, ho_err *err)
 {
 	manifest m = {0};
 	char **segs = NULL, *cp = NULL, *note = NULL, *xml = NULL, *uri = NULL, *mpath = NULL;
@@ -163,9 +177,11 @@ int ho_ledger_export(ho_ledger *l, const char *to, const ho_ledger_export_opts *
 	int rc;
 	struct stat st;
 
-	if (opts == NULL || opts->version != HO_LEDGER_EXPORT_OPTS_VERSION || opts->staff_id == NULL)
-		return ho_err_set(err, HO_EINVAL, "log export needs the id of the staff member "
-						  "doing it");
+	if (opts == NULL || opts->version != HO_LEDGER_EXPORT_OPTS_VERSION ||
+	    opts->staff_id == NULL)
+		return ho_err_set(err, HO_EINVAL,
+		                  "log export needs the id of the staff member "
+		                  "doing it");
 	if ((rc = ho_ledger_status(l, err)) != 0)
 		return rc;
 	root = opts->source_root ? opts->source_root : HO_LEDGER_SOURCE_ROOT;
@@ -215,10 +231,10 @@ int ho_ledger_export(ho_ledger *l, const char *to, const ho_ledger_export_opts *
 			goto out;
 	}
 	if ((rc = copy_rel(&m, ho_ledger_dir(l), "checkpoint", to, "log/checkpoint", 0644, false,
-			   err)) != 0 ||
+	                   err)) != 0 ||
 	    (rc = copy_rel(&m, ho_ledger_dir(l), "keys", to, "log/keys", 0644, true, err)) != 0 ||
-	    (rc = copy_rel(&m, root, "docs/LOG-FORMAT.md", to, "LOG-FORMAT.md", 0644, true,
-			   err)) != 0 ||
+	    (rc = copy_rel(&m, root, "docs/LOG-FORMAT.md", to, "LOG-FORMAT.md", 0644, true, err)) !=
+	        0 ||
 	    (rc = copy_rel(&m, root, "docs/AUDITOR.md", to, "AUDITOR.md", 0644, true, err)) != 0)
 		goto out;
 	for (size_t i = 0; i < sizeof(verifier_sources) / sizeof(verifier_sources[0]); i++) {

@@ -27,7 +27,7 @@ int ho_seg_hdr_parse(ho_seg_hdr *h, const uint8_t *buf, size_t len)
 	h->tree_size = ho_le64(buf + 24);
 	memcpy(h->keyid, buf + 32, 4);
 	if (ho_merkle_set(&h->tree, h->tree_size, np,
-			  (const uint8_t(*)[32])(buf + HO_SEG_HDR_FIXED)) != 0)
+	                  (const uint8_t(*)[32])(buf + HO_SEG_HDR_FIXED)) != 0)
 		return HO_EFORMAT;
 	return 0;
 }
@@ -160,7 +160,7 @@ int ho_seg_list(char ***names, size_t *n, const char *dir, ho_err *err)
 	*n = 0;
 	if (d == NULL)
 		return ho_err_set(err, errno == ENOENT ? HO_ENOTFOUND : HO_EIO,
-				  "cannot open the log directory %s: %s", dir, strerror(errno));
+		                  "cannot open the log directory %s: %s", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (!ho_seg_name_ok(de->d_name))
 			continue;

@@ -51,8 +51,8 @@ typedef struct ho_envelope {
 
 enum ho_frame_status {
 	HO_FRAME_OK = 0,
-	HO_FRAME_SHORT = 1,   /* fewer bytes than the frame claims: torn or truncated */
-	HO_FRAME_BADLEN = 2,  /* length 0 or above the cap */
+	HO_FRAME_SHORT = 1,  /* fewer bytes than the frame claims: torn or truncated */
+	HO_FRAME_BADLEN = 2, /* length 0 or above the cap */
 	HO_FRAME_BADCRC = 3,
 	HO_FRAME_BADTYPE = 4,
 };
@@ -106,7 +106,7 @@ int ho_seg_name_ok(const char *name);
 
 /* Sorted list of segment names in dir (malloc'ed array of malloc'ed strings). */
 int ho_seg_list(char ***names, size_t *n, const char *dir, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void ho_seg_list_free(char **names, size_t n);
 
 #endif

@@ -7,9 +7,9 @@
 #include "core/ledger_export.h"
 #include "core/ledger_verify.h"
 
-#define MAX_DAYS 4000   /* ~11 years of days */
+#define MAX_DAYS 4000 /* ~11 years of days */
 #define MAX_STAFF 512
-#define MAX_ROWS 500    /* rows listed per table; counts stay exact */
+#define MAX_ROWS 500 /* rows listed per table; counts stay exact */
 
 typedef struct row {
 	uint64_t seq;
@@ -30,7 +30,7 @@ typedef struct staff {
 
 typedef struct report {
 	const ho_ledger_report_opts *o;
-	int64_t day0;             /* first day number seen */
+	int64_t day0; /* first day number seen */
 	uint32_t per_day[MAX_DAYS];
 	uint32_t fail_day[MAX_DAYS];
 	int64_t last_day;
@@ -42,8 +42,7 @@ typedef struct report {
 	int64_t first_ns, last_ns;
 } report;
 
-static void add_row(rows *t, const ho_ledger_entry *e, const ho_ledger_summary *s,
-		    const char *what)
+static void add_row(rows *t, const ho_ledger_entry *e, const ho_ledger_summary *s, const char *what)
 {
 	row *r;
 
@@ -102,12 +101,12 @@ static int on_entry(void *ctx, const ho_ledger_entry *e)
 		if (lt.tm_hour < rp->o->day_start_hour || lt.tm_hour >= rp->o->day_end_hour ||
 		    lt.tm_wday == 0 || lt.tm_wday == 6) {
 			snprintf(what, sizeof(what), "export of %u stud%s to %s", s.studies,
-				 s.studies == 1 ? "y" : "ies", s.medium[0] ? s.medium : "medium");
+			         s.studies == 1 ? "y" : "ies", s.medium[0] ? s.medium : "medium");
 			add_row(&rp->after, e, &s, what);
 		}
 		if (s.studies >= rp->o->bulk_studies) {
 			snprintf(what, sizeof(what), "%u studies on %s", s.studies,
-				 s.medium[0] ? s.medium : "one medium");
+			         s.medium[0] ? s.medium : "one medium");
 			add_row(&rp->bulk, e, &s, what);
 		}
 		break;
@@ -128,7 +127,7 @@ static int on_entry(void *ctx, const ho_ledger_entry *e)
 		    e->kind != HO_LEDGER_MEDIUM_DESTROYED)
 			rp->fail_day[day - rp->day0]++;
 		snprintf(what, sizeof(what), "%.20s: %.120s", ho_ledger_kind_name(e->kind),
-			 s.desc[0] ? s.desc : s.type);
+		         s.desc[0] ? s.desc : s.type);
 		add_row(&rp->fails, e, &s, what);
 		break;
 	}
@@ -158,11 +157,20 @@ static void html_esc(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
@@ -176,8 +184,8 @@ static void fmt_time(char *out, size_t n, int64_t ns)
 	strftime(out, n, "%Y-%m-%d %H:%M", &lt);
 }
 
-static void bar_chart(FILE *f, const char *title, const uint32_t *a, const uint32_t *b,
-		      size_t n, int64_t day0)
+static void bar_chart(FILE *f, const char *title, const uint32_t *a, const uint32_t *b, size_t n,
+                      int64_t day0)
 {
 	uint32_t mx = 1;
 	const int W = 900, H = 200, L = 40;
@@ -190,21 +198,25 @@ static void bar_chart(FILE *f, const char *title, const uint32_t *a, const uint3
 	bw = n ? (double)(W - L - 10) / (double)n : 1;
 	fprintf(f, "<h2>");
 	html_esc(f, title);
-	fprintf(f, "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		   "role=\"img\">\n", W, H + 30);
+	fprintf(f,
+	        "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	        "role=\"img\">\n",
+	        W, H + 30);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", L, H, W, H);
 	fprintf(f, "<text x=\"2\" y=\"12\" font-size=\"11\">%" PRIu32 "</text>\n", mx);
 	for (size_t i = 0; i < n; i++) {
 		double h1 = (double)a[i] * (H - 20) / mx, h2 = b ? (double)b[i] * (H - 20) / mx : 0;
 		double x = L + (double)i * bw;
 		if (a[i])
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-				   "fill=\"#2b6cb0\"><title>%" PRIu32 "</title></rect>\n",
-				x, H - h1, bw > 2 ? bw - 1 : bw, h1, a[i]);
+			fprintf(f,
+			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			        "fill=\"#2b6cb0\"><title>%" PRIu32 "</title></rect>\n",
+			        x, H - h1, bw > 2 ? bw - 1 : bw, h1, a[i]);
 		if (b && b[i])
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-				   "fill=\"#c53030\"><title>%" PRIu32 " failed</title></rect>\n",
-				x, H - h1 - h2, bw > 2 ? bw - 1 : bw, h2, b[i]);
+			fprintf(f,
+			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			        "fill=\"#c53030\"><title>%" PRIu32 " failed</title></rect>\n",
+			        x, H - h1 - h2, bw > 2 ? bw - 1 : bw, h2, b[i]);
 	}
 	if (n > 0) {
 		char d0[16], d1[16];
@@ -215,8 +227,9 @@ static void bar_chart(FILE *f, const char *title, const uint32_t *a, const uint3
 		strftime(d0, sizeof(d0), "%Y-%m-%d", &tm0);
 		strftime(d1, sizeof(d1), "%Y-%m-%d", &tm1);
 		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", L, H + 15, d0);
-		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
-			W, H + 15, d1);
+		fprintf(f,
+		        "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
+		        W, H + 15, d1);
 	}
 	fputs("</svg>\n", f);
 }
@@ -230,20 +243,23 @@ static void staff_chart(FILE *f, const report *rp)
 	for (size_t i = 0; i < rp->nst; i++)
 		if (rp->st[i].exports + rp->st[i].failures > mx)
 			mx = rp->st[i].exports + rp->st[i].failures;
-	fprintf(f, "<h2>Handoffs per staff member</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-		   "width=\"%d\" height=\"%d\" role=\"img\">\n", W, H);
+	fprintf(f,
+	        "<h2>Handoffs per staff member</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+	        "width=\"%d\" height=\"%d\" role=\"img\">\n",
+	        W, H);
 	for (size_t i = 0; i < rp->nst; i++) {
 		double w1 = (double)rp->st[i].exports * (W - L - 60) / (double)mx;
 		double w2 = (double)rp->st[i].failures * (W - L - 60) / (double)mx;
 		int y = (int)i * RH + 4;
 		fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"12\">", y + 12);
 		html_esc(f, rp->st[i].id);
-		fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
-			   "fill=\"#2b6cb0\"/><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
-			   "fill=\"#c53030\"/><text x=\"%.1f\" y=\"%d\" font-size=\"12\">%" PRIu64
-			   " / %" PRIu64 "</text>\n",
-			L, y, w1, RH - 4, L + w1, y, w2, RH - 4, L + w1 + w2 + 4, y + 12,
-			rp->st[i].exports, rp->st[i].failures);
+		fprintf(f,
+		        "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+		        "fill=\"#2b6cb0\"/><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+		        "fill=\"#c53030\"/><text x=\"%.1f\" y=\"%d\" font-size=\"12\">%" PRIu64
+		        " / %" PRIu64 "</text>\n",
+		        L, y, w1, RH - 4, L + w1, y, w2, RH - 4, L + w1 + w2 + 4, y + 12,
+		        rp->st[i].exports, rp->st[i].failures);
 	}
 	fputs("</svg>\n", f);
 }
@@ -269,13 +285,15 @@ static void table(FILE *f, const char *title, const rows *t)
 		fputs("</td></tr>\n", f);
 	}
 	if (t->total > MAX_ROWS)
-		fprintf(f, "<tr><td colspan=\"4\">... and %" PRIu64 " more (see 'handoff log "
-			   "show')</td></tr>\n", t->total - MAX_ROWS);
+		fprintf(f,
+		        "<tr><td colspan=\"4\">... and %" PRIu64 " more (see 'handoff log "
+		        "show')</td></tr>\n",
+		        t->total - MAX_ROWS);
 	fputs("</table>\n", f);
 }
 
 int ho_ledger_report_html(FILE *out, const char *dir, const ho_ledger_report_opts *opts,
-			  ho_err *err)
+                          ho_err *err)
 {
 	ho_ledger_report_opts def = HO_LEDGER_REPORT_OPTS_INIT;
 	report *rp = calloc(1, sizeof(*rp));
@@ -291,47 +309,52 @@ int ho_ledger_report_html(FILE *out, const char *dir, const ho_ledger_report_opt
 		goto out;
 	ndays = rp->entries ? (size_t)(rp->last_day - rp->day0 + 1) : 0;
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		     "<title>Handoff log review</title><style>body{font-family:sans-serif;"
-		     "margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px "
-		     "solid #ccc;padding:2px 6px;font-size:13px}.bad{color:#c53030}</style>"
-		     "</head><body>\n<h1>");
+	             "<title>Handoff log review</title><style>body{font-family:sans-serif;"
+	             "margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px "
+	             "solid #ccc;padding:2px 6px;font-size:13px}.bad{color:#c53030}</style>"
+	             "</head><body>\n<h1>");
 	html_esc(out, rp->o->title ? rp->o->title : "Handoff signed log: review report");
 	fputs("</h1>\n", out);
 	if (rc == HO_EVERIFY)
-		fprintf(out, "<p class=\"bad\"><b>The log is damaged; the figures below stop at the "
-			     "damage.</b> ");
+		fprintf(out,
+		        "<p class=\"bad\"><b>The log is damaged; the figures below stop at the "
+		        "damage.</b> ");
 	else
 		fputs("<p>", out);
 	fputs("Structure checked (CRCs, sequence numbers, tree). Authenticity needs the kiosk's "
-	      "public key: run <code>handoff-verify --key KEY LOG</code>.</p>\n", out);
+	      "public key: run <code>handoff-verify --key KEY LOG</code>.</p>\n",
+	      out);
 	if (rp->entries) {
 		fmt_time(a, sizeof(a), rp->first_ns);
 		fmt_time(b, sizeof(b), rp->last_ns);
 	} else {
 		a[0] = b[0] = '\0';
 	}
-	fprintf(out, "<table><tr><th>period</th><td>%s &ndash; %s</td></tr>"
-		     "<tr><th>entries</th><td>%" PRIu64 "</td></tr>"
-		     "<tr><th>handoffs</th><td>%" PRIu64 "</td></tr>"
-		     "<tr><th>failed exports</th><td>%" PRIu64 "</td></tr>"
-		     "<tr><th>spoiled media / confirmed destroyed</th><td>%" PRIu64 " / %" PRIu64
-		     "</td></tr><tr><th>sign-ins / failed sign-ins</th><td>%" PRIu64 " / %" PRIu64
-		     "</td></tr><tr><th>security alerts</th><td>%" PRIu64 "</td></tr>"
-		     "<tr><th>after-hours exports (before %02d:00, from %02d:00, weekends)</th>"
-		     "<td>%" PRIu64 "</td></tr><tr><th>bulk exports (&ge; %u studies)</th><td>%"
-		     PRIu64 "</td></tr></table>\n",
-		a, b, rp->entries, rp->exports, rp->failures, rp->spoiled, rp->destroyed,
-		rp->logins, rp->login_fail, rp->alerts, rp->o->day_start_hour, rp->o->day_end_hour,
-		rp->after.total, rp->o->bulk_studies, rp->bulk.total);
+	fprintf(out,
+	        "<table><tr><th>period</th><td>%s &ndash; %s</td></tr>"
+	        "<tr><th>entries</th><td>%" PRIu64 "</td></tr>"
+	        "<tr><th>handoffs</th><td>%" PRIu64 "</td></tr>"
+	        "<tr><th>failed exports</th><td>%" PRIu64 "</td></tr>"
+	        "<tr><th>spoiled media / confirmed destroyed</th><td>%" PRIu64 " / %" PRIu64
+	        "</td></tr><tr><th>sign-ins / failed sign-ins</th><td>%" PRIu64 " / %" PRIu64
+	        "</td></tr><tr><th>security alerts</th><td>%" PRIu64 "</td></tr>"
+	        "<tr><th>after-hours exports (before %02d:00, from %02d:00, weekends)</th>"
+	        "<td>%" PRIu64 "</td></tr><tr><th>bulk exports (&ge; %u studies)</th><td>%" PRIu64
+	        "</td></tr></table>\n",
+	        a, b, rp->entries, rp->exports, rp->failures, rp->spoiled, rp->destroyed,
+	        rp->logins, rp->login_fail, rp->alerts, rp->o->day_start_hour, rp->o->day_end_hour,
+	        rp->after.total, rp->o->bulk_studies, rp->bulk.total);
 	if (rp->spoiled > rp->destroyed)
-		fprintf(out, "<p class=\"bad\">%" PRIu64 " spoiled medium/media without a confirmed "
-			     "destruction.</p>\n", rp->spoiled - rp->destroyed);
+		fprintf(out,
+		        "<p class=\"bad\">%" PRIu64 " spoiled medium/media without a confirmed "
+		        "destruction.</p>\n",
+		        rp->spoiled - rp->destroyed);
 	bar_chart(out, "Handoffs per day (blue) and failures (red)", rp->per_day, rp->fail_day,
-		  ndays, rp->day0);
+	          ndays, rp->day0);
 	staff_chart(out, rp);
 	if (rp->other_staff)
 		fprintf(out, "<p>%" PRIu64 " handoffs by further staff not charted.</p>\n",
-			rp->other_staff);
+		        rp->other_staff);
 	table(out, "After-hours exports", &rp->after);
 	table(out, "Bulk exports", &rp->bulk);
 	table(out, "Failures and spoiled media", &rp->fails);

@@ -38,7 +38,7 @@ typedef struct vstate {
 	bool kept_matched;
 	bool pending_rot;
 	uint8_t rot_old[4], rot_new[4];
-	char *cp;           /* last checkpoint bytes */
+	char *cp; /* last checkpoint bytes */
 	size_t cp_len;
 	uint64_t cp_size;
 	bool last_was_cp;
@@ -47,7 +47,7 @@ typedef struct vstate {
 } vstate;
 
 static int bad(vstate *s, uint64_t seq, ho_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int bad(vstate *s, uint64_t seq, ho_err *err, const char *fmt, ...)
 {
 	ho_ledger_verify_result *r = s->res;
@@ -65,13 +65,13 @@ static int bad(vstate *s, uint64_t seq, ho_err *err, const char *fmt, ...)
 	if (s->seg != NULL) {
 		if (seq != 0)
 			snprintf(r->problem, sizeof(r->problem),
-				 "segment %s, frame %" PRIu64 " at byte %" PRIu64
-				 " (entry seq %" PRIu64 "): %s",
-				 s->seg, s->frame, s->off, seq, what);
+			         "segment %s, frame %" PRIu64 " at byte %" PRIu64
+			         " (entry seq %" PRIu64 "): %s",
+			         s->seg, s->frame, s->off, seq, what);
 		else
 			snprintf(r->problem, sizeof(r->problem),
-				 "segment %s, frame %" PRIu64 " at byte %" PRIu64 ": %s", s->seg,
-				 s->frame, s->off, what);
+			         "segment %s, frame %" PRIu64 " at byte %" PRIu64 ": %s", s->seg,
+			         s->frame, s->off, what);
 	} else {
 		snprintf(r->problem, sizeof(r->problem), "%s", what);
 	}
@@ -102,8 +102,7 @@ static known_key *learn_key(vstate *s, const ho_note_verifier *v, bool trusted)
 	return k;
 }
 
-int ho_ledger_xml_detail(char *out, size_t outlen, const uint8_t *xml, size_t len,
-			 const char *type)
+int ho_ledger_xml_detail(char *out, size_t outlen, const uint8_t *xml, size_t len, const char *type)
 {
 	char pat[96];
 	const uint8_t *p, *v, *q;
@@ -144,28 +143,30 @@ static int on_entry(vstate *s, const ho_frame *f, ho_err *err)
 	int rc;
 
 	if (s->pending_rot)
-		return bad(s, s->last_seq, err, "a key rotation entry is not followed by its "
-						"checkpoint signed by both keys");
+		return bad(s, s->last_seq, err,
+		           "a key rotation entry is not followed by its "
+		           "checkpoint signed by both keys");
 	if (ho_env_parse(&e, f->payload, f->len) != 0)
 		return bad(s, 0, err, "the entry envelope is malformed");
 	if (e.seq != want && !(e.kind == HO_LEDGER_RECOVERY && e.seq > want))
 		return bad(s, e.seq, err,
-			   "sequence number %" PRIu64 " where %" PRIu64
-			   " was expected (entries removed, inserted or reordered)",
-			   e.seq, want);
+		           "sequence number %" PRIu64 " where %" PRIu64
+		           " was expected (entries removed, inserted or reordered)",
+		           e.seq, want);
 	if (e.kind == HO_LEDGER_KEY_ROTATION) {
 		char vk[HO_NOTE_VKEY_MAX + 8];
 		ho_note_verifier nv, ov;
 		if (ho_ledger_xml_detail(vk, sizeof(vk), e.body, e.body_len,
-					 "HandoffNewVerifierKey") != 0 ||
+		                         "HandoffNewVerifierKey") != 0 ||
 		    ho_note_vkey_parse(&nv, vk, strlen(vk), NULL) != 0 ||
 		    ho_ledger_xml_detail(vk, sizeof(vk), e.body, e.body_len,
-					 "HandoffOldVerifierKey") != 0 ||
+		                         "HandoffOldVerifierKey") != 0 ||
 		    ho_note_vkey_parse(&ov, vk, strlen(vk), NULL) != 0)
 			return bad(s, e.seq, err, "the key rotation entry does not name both keys");
 		if (memcmp(ov.keyhash, s->cur_keyid, 4) != 0 || memcmp(nv.keyhash, e.keyid, 4) != 0)
-			return bad(s, e.seq, err, "the key rotation entry names keys that do not "
-						  "match the log's key ids");
+			return bad(s, e.seq, err,
+			           "the key rotation entry names keys that do not "
+			           "match the log's key ids");
 		if (learn_key(s, &ov, false) == NULL || learn_key(s, &nv, false) == NULL)
 			return bad(s, e.seq, err, "too many or colliding signing keys");
 		memcpy(s->rot_old, ov.keyhash, 4);
@@ -173,17 +174,18 @@ static int on_entry(vstate *s, const ho_frame *f, ho_err *err)
 		s->pending_rot = true;
 		s->res->rotations++;
 	} else if (memcmp(e.keyid, s->cur_keyid, 4) != 0) {
-		return bad(s, e.seq, err, "the entry names signing key %02x%02x%02x%02x, but the "
-					  "log's current key is %02x%02x%02x%02x",
-			   e.keyid[0], e.keyid[1], e.keyid[2], e.keyid[3], s->cur_keyid[0],
-			   s->cur_keyid[1], s->cur_keyid[2], s->cur_keyid[3]);
+		return bad(s, e.seq, err,
+		           "the entry names signing key %02x%02x%02x%02x, but the "
+		           "log's current key is %02x%02x%02x%02x",
+		           e.keyid[0], e.keyid[1], e.keyid[2], e.keyid[3], s->cur_keyid[0],
+		           s->cur_keyid[1], s->cur_keyid[2], s->cur_keyid[3]);
 	}
 	if (s->tree.size == 0 && e.kind == HO_LEDGER_APP_ACTIVITY) {
 		/* The first entry names the first key: learn it (not trusted by itself). */
 		char vk[HO_NOTE_VKEY_MAX + 8];
 		ho_note_verifier v0;
-		if (ho_ledger_xml_detail(vk, sizeof(vk), e.body, e.body_len,
-					 "HandoffLogCreated") == 0 &&
+		if (ho_ledger_xml_detail(vk, sizeof(vk), e.body, e.body_len, "HandoffLogCreated") ==
+		        0 &&
 		    ho_note_vkey_parse(&v0, vk, strlen(vk), NULL) == 0 &&
 		    memcmp(v0.keyhash, e.keyid, 4) == 0)
 			(void)learn_key(s, &v0, false);
@@ -204,10 +206,11 @@ static int on_entry(vstate *s, const ho_frame *f, ho_err *err)
 			return ho_err_set(err, rc, "SHA-256 failed (OpenSSL)");
 		if (!eq)
 			return bad(s, e.seq, err,
-				   "the first %" PRIu64 " entries no longer match the checkpoint kept "
-				   "from the last audit: the log was rewritten at or before this "
-				   "entry",
-				   s->kept.size);
+			           "the first %" PRIu64
+			           " entries no longer match the checkpoint kept "
+			           "from the last audit: the log was rewritten at or before this "
+			           "entry",
+			           s->kept.size);
 		s->kept_matched = true;
 	}
 	if (s->o->fn != NULL) {
@@ -245,23 +248,26 @@ static int on_checkpoint(vstate *s, const ho_frame *f, ho_err *err)
 		memcpy(s->res->origin, c.origin, sizeof(s->res->origin));
 	else if (strcmp(s->res->origin, c.origin) != 0)
 		return bad(s, 0, err, "the checkpoint origin '%s' differs from the log's '%s'",
-			   c.origin, s->res->origin);
+		           c.origin, s->res->origin);
 	if (c.size != s->tree.size)
-		return bad(s, 0, err, "the checkpoint claims %" PRIu64 " entries but %" PRIu64
-				      " precede it", c.size, s->tree.size);
+		return bad(s, 0, err,
+		           "the checkpoint claims %" PRIu64 " entries but %" PRIu64 " precede it",
+		           c.size, s->tree.size);
 	/* Every checkpoint's root is checked (cheap: popcount(size) - 1 hashes), so a
 	 * forged intermediate checkpoint with a fixed-up CRC is still caught. */
 	if ((rc = check_root(s, c.root, &eq)) != 0)
 		return ho_err_set(err, rc, "SHA-256 failed (OpenSSL)");
 	if (!eq)
-		return bad(s, s->last_seq, err, "the checkpoint's root hash does not match the "
-						"entries before it (an entry was altered)");
+		return bad(s, s->last_seq, err,
+		           "the checkpoint's root hash does not match the "
+		           "entries before it (an entry was altered)");
 	if (s->pending_rot) {
 		known_key *ko = key_by_id(s, s->rot_old), *kn = key_by_id(s, s->rot_new);
 		if (ko == NULL || kn == NULL || ho_note_verify(&n, &ko->v) != 0 ||
 		    ho_note_verify(&n, &kn->v) != 0)
-			return bad(s, s->last_seq, err, "the key rotation checkpoint is not validly "
-							"signed by both the old and the new key");
+			return bad(s, s->last_seq, err,
+			           "the key rotation checkpoint is not validly "
+			           "signed by both the old and the new key");
 		/* Both keys vouch for the same tree: trust flows either way. */
 		if (ko->trusted || kn->trusted)
 			ko->trusted = kn->trusted = true;
@@ -288,16 +294,20 @@ static const char *frame_problem(enum ho_frame_status st, bool at_end)
 	switch (st) {
 	case HO_FRAME_SHORT:
 		return at_end ? "the last frame is cut short (torn write or truncated copy)"
-			      : "the frame is cut short";
-	case HO_FRAME_BADLEN: return "the frame length is invalid (bytes altered)";
-	case HO_FRAME_BADCRC: return "the frame's CRC-32C does not match (bytes altered)";
-	case HO_FRAME_BADTYPE: return "the frame type is unknown";
-	default: return "bad frame";
+		              : "the frame is cut short";
+	case HO_FRAME_BADLEN:
+		return "the frame length is invalid (bytes altered)";
+	case HO_FRAME_BADCRC:
+		return "the frame's CRC-32C does not match (bytes altered)";
+	case HO_FRAME_BADTYPE:
+		return "the frame type is unknown";
+	default:
+		return "bad frame";
 	}
 }
 
-static int verify_segment(vstate *s, const char *dir, const char *name, bool is_last,
-			  bool is_first, ho_err *err)
+static int verify_segment(vstate *s, const char *dir, const char *name, bool is_last, bool is_first,
+                          ho_err *err)
 {
 	char *path = ho_strfmt("%s/%s", dir, name), expect[HO_SEG_NAME_LEN + 1];
 	int fd = -1, rc = 0;
@@ -337,16 +347,18 @@ static int verify_segment(vstate *s, const char *dir, const char *name, bool is_
 	ho_seg_name(expect, hdr.first_seq);
 	if (strcmp(expect, name) != 0 || hdr.first_seq <= s->last_seq ||
 	    (is_first && hdr.first_seq != 1)) {
-		rc = bad(s, 0, err, "the segment header says it starts at entry seq %" PRIu64
-				    ", which does not fit its name or the previous segment",
-			 hdr.first_seq);
+		rc = bad(s, 0, err,
+		         "the segment header says it starts at entry seq %" PRIu64
+		         ", which does not fit its name or the previous segment",
+		         hdr.first_seq);
 		goto out;
 	}
 	if (hdr.tree_size != s->tree.size || hdr.tree.npeaks != s->tree.npeaks ||
 	    (hdr.tree.npeaks > 0 &&
 	     memcmp(hdr.tree.peaks, s->tree.peaks, 32 * (size_t)hdr.tree.npeaks) != 0)) {
-		rc = bad(s, 0, err, "the segment header's tree state does not match the entries "
-				    "before it (a segment is missing, extra or altered)");
+		rc = bad(s, 0, err,
+		         "the segment header's tree state does not match the entries "
+		         "before it (a segment is missing, extra or altered)");
 		goto out;
 	}
 	if (is_first)
@@ -371,10 +383,12 @@ static int verify_segment(vstate *s, const char *dir, const char *name, bool is_
 				goto out;
 			}
 			if (f.type == HO_FRAME_ENTRY) {
-				if (first_entry && f.len >= 16 && ho_le64(f.payload + 8) != hdr.first_seq) {
-					rc = bad(s, ho_le64(f.payload + 8), err,
-						 "the first entry's sequence number does not match the "
-						 "segment header");
+				if (first_entry && f.len >= 16 &&
+				    ho_le64(f.payload + 8) != hdr.first_seq) {
+					rc = bad(
+					    s, ho_le64(f.payload + 8), err,
+					    "the first entry's sequence number does not match the "
+					    "segment header");
 					goto out;
 				}
 				first_entry = false;
@@ -400,7 +414,7 @@ out:
 }
 
 int ho_ledger_verify(ho_ledger_verify_result *res, const char *dir,
-		     const ho_ledger_verify_opts *opts, ho_err *err)
+                     const ho_ledger_verify_opts *opts, ho_err *err)
 {
 	vstate s;
 	char **segs = NULL;
@@ -415,8 +429,9 @@ int ho_ledger_verify(ho_ledger_verify_result *res, const char *dir,
 	if (opts == NULL || opts->version != HO_LEDGER_VERIFY_OPTS_VERSION)
 		return ho_err_set(err, HO_EINVAL, "verify options of an unknown version");
 	if (!opts->structure_only && opts->n_keys == 0)
-		return ho_err_set(err, HO_EINVAL, "verification needs the kiosk's public key (from "
-						  "the asset register): --key FILE");
+		return ho_err_set(err, HO_EINVAL,
+		                  "verification needs the kiosk's public key (from "
+		                  "the asset register): --key FILE");
 	if (ho_merkle_hasher_new(&s.h) != 0)
 		return ho_err_set(err, HO_ECRYPTO, "cannot set up SHA-256 (OpenSSL)");
 	ho_merkle_init(&s.tree);
@@ -425,8 +440,9 @@ int ho_ledger_verify(ho_ledger_verify_result *res, const char *dir,
 	if (opts->kept != NULL) {
 		if (ho_note_parse(&kn, opts->kept, opts->kept_len, NULL) != 0 ||
 		    ho_checkpoint_parse(&s.kept, kn.text, kn.text_len, NULL) != 0) {
-			rc = ho_err_set(err, HO_EFORMAT, "the kept checkpoint is not a valid signed "
-							 "checkpoint");
+			rc = ho_err_set(err, HO_EFORMAT,
+			                "the kept checkpoint is not a valid signed "
+			                "checkpoint");
 			goto out;
 		}
 		s.have_kept = true;
@@ -452,22 +468,25 @@ int ho_ledger_verify(ho_ledger_verify_result *res, const char *dir,
 	}
 	if ((!s.last_was_cp || s.cp_size != s.tree.size) && !opts->structure_only) {
 		rc = bad(&s, s.last_seq, err,
-			 "the log ends with entries not covered by a signed checkpoint (entry seq "
-			 "%" PRIu64 " is the last one; the kiosk signs a missing checkpoint at its "
-			 "next start)", s.last_seq);
+		         "the log ends with entries not covered by a signed checkpoint (entry seq "
+		         "%" PRIu64 " is the last one; the kiosk signs a missing checkpoint at its "
+		         "next start)",
+		         s.last_seq);
 		goto out;
 	}
 	if (s.have_kept) {
 		if (strcmp(s.kept.origin, res->origin) != 0) {
-			rc = bad(&s, 0, err, "the kept checkpoint is for another log ('%s', this "
-					     "log is '%s')", s.kept.origin, res->origin);
+			rc = bad(&s, 0, err,
+			         "the kept checkpoint is for another log ('%s', this "
+			         "log is '%s')",
+			         s.kept.origin, res->origin);
 			goto out;
 		}
 		if (s.kept.size > s.tree.size) {
 			rc = bad(&s, 0, err,
-				 "the log was truncated: the kept checkpoint covers %" PRIu64
-				 " entries but the log now has only %" PRIu64,
-				 s.kept.size, s.tree.size);
+			         "the log was truncated: the kept checkpoint covers %" PRIu64
+			         " entries but the log now has only %" PRIu64,
+			         s.kept.size, s.tree.size);
 			goto out;
 		}
 		if (s.kept.size == 0)
@@ -482,8 +501,9 @@ int ho_ledger_verify(ho_ledger_verify_result *res, const char *dir,
 			for (size_t i = 0; i < s.nkeys && !ok; i++)
 				ok = ho_note_verify(&kn, &s.keys[i].v) == 0;
 			if (!ok) {
-				rc = bad(&s, 0, err, "the kept checkpoint is not signed by any key "
-						     "of this log");
+				rc = bad(&s, 0, err,
+				         "the kept checkpoint is not signed by any key "
+				         "of this log");
 				goto out;
 			}
 		}
@@ -507,11 +527,12 @@ int ho_ledger_verify(ho_ledger_verify_result *res, const char *dir,
 			}
 		}
 		if (!ok) {
-			rc = bad(&s, s.last_seq, err,
-				 "the latest checkpoint (%" PRIu64 " entries) is not validly signed "
-				 "by the given public key (or by a key it handed over to); the log "
-				 "is forged or the wrong key was given",
-				 s.tree.size);
+			rc =
+			    bad(&s, s.last_seq, err,
+			        "the latest checkpoint (%" PRIu64 " entries) is not validly signed "
+			        "by the given public key (or by a key it handed over to); the log "
+			        "is forged or the wrong key was given",
+			        s.tree.size);
 			goto out;
 		}
 	}
@@ -563,8 +584,7 @@ int ho_ledger_read_vkey(ho_note_verifier *v, const char *path, ho_err *err)
 
 /* Copies the value of attr="..." found inside [tag, tag end) into out, unescaping the
  * five XML entities. */
-static void copy_attr(char *out, size_t outlen, const char *tag, const char *end,
-		      const char *attr)
+static void copy_attr(char *out, size_t outlen, const char *tag, const char *end, const char *attr)
 {
 	char pat[64];
 	const char *p, *q;
@@ -585,8 +605,11 @@ static void copy_attr(char *out, size_t outlen, const char *tag, const char *end
 		static const struct {
 			const char *ent;
 			char c;
-		} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
-			    {"&apos;", '\''}};
+		} ents[] = {{"&amp;", '&'},
+		            {"&lt;", '<'},
+		            {"&gt;", '>'},
+		            {"&quot;", '"'},
+		            {"&apos;", '\''}};
 		bool done = false;
 		if (*p == '&') {
 			for (size_t i = 0; i < 5 && !done; i++) {
@@ -652,14 +675,16 @@ void ho_ledger_summarize(ho_ledger_summary *s, const uint8_t *xml, size_t len)
 	}
 	for (p = b; (t = find_tag(p, lim, "ActiveParticipant", &e)) != NULL; p = e) {
 		const char *close = memmem(e, (size_t)(lim - e), "</ActiveParticipant>", 20);
-		if (s->user[0] == '\0' && memmem(t, (size_t)(e - t), "UserIsRequestor=\"true\"", 22))
+		if (s->user[0] == '\0' &&
+		    memmem(t, (size_t)(e - t), "UserIsRequestor=\"true\"", 22))
 			copy_attr(s->user, sizeof(s->user), t, e, "UserID");
 		if (s->medium[0] == '\0' && close != NULL &&
 		    memmem(e, (size_t)(close - e), "<MediaIdentifier>", 17) != NULL)
 			copy_attr(s->medium, sizeof(s->medium), t, e, "UserID");
 	}
 	for (p = b; (t = find_tag(p, lim, "ParticipantObjectIdentification", &e)) != NULL; p = e) {
-		const char *nx = memmem(e, (size_t)(lim - e), "</ParticipantObjectIdentification>", 34);
+		const char *nx =
+		    memmem(e, (size_t)(lim - e), "</ParticipantObjectIdentification>", 34);
 		if (nx == NULL)
 			break;
 		if (memmem(t, (size_t)(e - t), "ParticipantObjectTypeCodeRole=\"1\"", 33) &&

@@ -36,7 +36,7 @@ void ho_merkle_hasher_free(ho_merkle_hasher *h)
 }
 
 static int sha256_3(ho_merkle_hasher *h, uint8_t out[static 32], const void *a, size_t alen,
-		    const void *b, size_t blen, const void *c, size_t clen)
+                    const void *b, size_t blen, const void *c, size_t clen)
 {
 	unsigned int n = 0;
 
@@ -50,13 +50,13 @@ static int sha256_3(ho_merkle_hasher *h, uint8_t out[static 32], const void *a, 
 }
 
 int ho_merkle_sha256(ho_merkle_hasher *h, uint8_t out[static HO_MERKLE_HASH_LEN], const void *a,
-		     size_t alen, const void *b, size_t blen)
+                     size_t alen, const void *b, size_t blen)
 {
 	return sha256_3(h, out, a, alen, b, blen, NULL, 0);
 }
 
 int ho_merkle_leaf_hash(ho_merkle_hasher *h, uint8_t out[static HO_MERKLE_HASH_LEN],
-			const void *data, size_t len)
+                        const void *data, size_t len)
 {
 	static const uint8_t zero = 0x00;
 
@@ -64,8 +64,8 @@ int ho_merkle_leaf_hash(ho_merkle_hasher *h, uint8_t out[static HO_MERKLE_HASH_L
 }
 
 int ho_merkle_node_hash(ho_merkle_hasher *h, uint8_t out[static HO_MERKLE_HASH_LEN],
-			const uint8_t left[static HO_MERKLE_HASH_LEN],
-			const uint8_t right[static HO_MERKLE_HASH_LEN])
+                        const uint8_t left[static HO_MERKLE_HASH_LEN],
+                        const uint8_t right[static HO_MERKLE_HASH_LEN])
 {
 	uint8_t buf[1 + 2 * HO_MERKLE_HASH_LEN];
 
@@ -82,7 +82,7 @@ void ho_merkle_init(ho_merkle *m)
 }
 
 int ho_merkle_set(ho_merkle *m, uint64_t size, unsigned npeaks,
-		  const uint8_t (*peaks)[HO_MERKLE_HASH_LEN])
+                  const uint8_t (*peaks)[HO_MERKLE_HASH_LEN])
 {
 	if (npeaks != (unsigned)__builtin_popcountll(size) || npeaks > HO_MERKLE_MAX_PEAKS)
 		return HO_EFORMAT;
@@ -94,7 +94,7 @@ int ho_merkle_set(ho_merkle *m, uint64_t size, unsigned npeaks,
 }
 
 int ho_merkle_push(ho_merkle_hasher *h, ho_merkle *m,
-		   const uint8_t leaf_hash[static HO_MERKLE_HASH_LEN])
+                   const uint8_t leaf_hash[static HO_MERKLE_HASH_LEN])
 {
 	uint8_t cur[HO_MERKLE_HASH_LEN];
 	uint64_t s = m->size;

@@ -22,8 +22,8 @@
 #define HO_MERKLE_MAX_PEAKS 64
 
 typedef struct ho_merkle {
-	uint64_t size;                                     /* leaves so far */
-	unsigned npeaks;                                   /* == popcount(size) */
+	uint64_t size;                                          /* leaves so far */
+	unsigned npeaks;                                        /* == popcount(size) */
 	uint8_t peaks[HO_MERKLE_MAX_PEAKS][HO_MERKLE_HASH_LEN]; /* largest subtree first */
 } ho_merkle;
 
@@ -35,31 +35,30 @@ int ho_merkle_hasher_new(ho_merkle_hasher **out) __attribute__((warn_unused_resu
 void ho_merkle_hasher_free(ho_merkle_hasher *h);
 
 /* SHA-256 of the concatenation of a and b (b may be NULL). */
-int ho_merkle_sha256(ho_merkle_hasher *h, uint8_t out[static HO_MERKLE_HASH_LEN],
-		     const void *a, size_t alen, const void *b, size_t blen);
+int ho_merkle_sha256(ho_merkle_hasher *h, uint8_t out[static HO_MERKLE_HASH_LEN], const void *a,
+                     size_t alen, const void *b, size_t blen);
 
 /* RFC 9162 2.1.1: SHA-256(0x00 || data). */
 int ho_merkle_leaf_hash(ho_merkle_hasher *h, uint8_t out[static HO_MERKLE_HASH_LEN],
-			const void *data, size_t len);
+                        const void *data, size_t len);
 
 /* SHA-256(0x01 || left || right). */
 int ho_merkle_node_hash(ho_merkle_hasher *h, uint8_t out[static HO_MERKLE_HASH_LEN],
-			const uint8_t left[static HO_MERKLE_HASH_LEN],
-			const uint8_t right[static HO_MERKLE_HASH_LEN]);
+                        const uint8_t left[static HO_MERKLE_HASH_LEN],
+                        const uint8_t right[static HO_MERKLE_HASH_LEN]);
 
 void ho_merkle_init(ho_merkle *m);
 
 /* Sets m from a stored compact range; fails with HO_EFORMAT if npeaks does not equal
  * popcount(size). */
 int ho_merkle_set(ho_merkle *m, uint64_t size, unsigned npeaks,
-		  const uint8_t (*peaks)[HO_MERKLE_HASH_LEN]);
+                  const uint8_t (*peaks)[HO_MERKLE_HASH_LEN]);
 
 /* Adds the leaf whose leaf hash is given (amortised one node hash). */
 int ho_merkle_push(ho_merkle_hasher *h, ho_merkle *m,
-		   const uint8_t leaf_hash[static HO_MERKLE_HASH_LEN]);
+                   const uint8_t leaf_hash[static HO_MERKLE_HASH_LEN]);
 
 /* The tree head of the current size (npeaks - 1 node hashes). */
-int ho_merkle_root(ho_merkle_hasher *h, const ho_merkle *m,
-		   uint8_t out[static HO_MERKLE_HASH_LEN]);
+int ho_merkle_root(ho_merkle_hasher *h, const ho_merkle *m, uint8_t out[static HO_MERKLE_HASH_LEN]);
 
 #endif

@@ -61,7 +61,7 @@ long ho_b64_decode(uint8_t *out, size_t outlen, const char *in, size_t len)
 			}
 		}
 		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-			     (uint32_t)v[3];
+		             (uint32_t)v[3];
 		/* Canonical encodings only: bits under the padding must be zero. */
 		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
 			return -1;
@@ -126,7 +126,7 @@ int ho_note_vkey(char *out, size_t outlen, const ho_note_verifier *v)
 	memcpy(raw + 1, v->pub, 32);
 	ho_b64_encode(enc, sizeof(enc), raw, sizeof(raw));
 	n = snprintf(out, outlen, "%s+%02x%02x%02x%02x+%s", v->name, v->keyhash[0], v->keyhash[1],
-		     v->keyhash[2], v->keyhash[3], enc);
+	             v->keyhash[2], v->keyhash[3], enc);
 	return n > 0 && (size_t)n < outlen ? 0 : HO_ETOOBIG;
 }
 
@@ -171,15 +171,16 @@ int ho_note_vkey_parse(ho_note_verifier *v, const char *s, size_t len, ho_err *e
 		goto bad;
 	return 0;
 bad:
-	return ho_err_set(err, HO_EFORMAT, "the public key is not a valid Ed25519 verifier key "
-					   "(expected name+hash+base64 as printed by "
-					   "'handoff log fingerprint')");
+	return ho_err_set(err, HO_EFORMAT,
+	                  "the public key is not a valid Ed25519 verifier key "
+	                  "(expected name+hash+base64 as printed by "
+	                  "'handoff log fingerprint')");
 }
 
 #define EMDASH "\xe2\x80\x94"
 
 int ho_note_sign(char **out, size_t *outlen, const char *text, size_t len,
-		 ho_signer *const *signers, const char *const *names, size_t n, ho_err *err)
+                 ho_signer *const *signers, const char *const *names, size_t n, ho_err *err)
 {
 	size_t cap = len + 1 + n * (HO_NOTE_NAME_MAX + 128), o;
 	char *buf;
@@ -296,16 +297,15 @@ int ho_note_verify(const ho_note *n, const ho_note_verifier *v)
 		if (s->name_len != nl || memcmp(s->name, v->name, nl) != 0 ||
 		    memcmp(s->keyhash, v->keyhash, 4) != 0)
 			continue;
-		if (!s->sig_ok_len ||
-		    ho_ed25519_verify(v->pub, s->sig, n->text, n->text_len) != 0)
+		if (!s->sig_ok_len || ho_ed25519_verify(v->pub, s->sig, n->text, n->text_len) != 0)
 			return HO_ECRYPTO;
 		rc = 0;
 	}
 	return rc;
 }
 
-int ho_checkpoint_format(char *out, size_t outlen, size_t *len, const char *origin,
-			 uint64_t size, const uint8_t root[static 32])
+int ho_checkpoint_format(char *out, size_t outlen, size_t *len, const char *origin, uint64_t size,
+                         const uint8_t root[static 32])
 {
 	char enc[48];
 	int n;
@@ -350,6 +350,7 @@ int ho_checkpoint_parse(ho_checkpoint *c, const char *text, size_t len, ho_err *
 	/* Extension lines may follow (tlog-checkpoint); we write none and ignore them. */
 	return 0;
 bad:
-	return ho_err_set(err, HO_EFORMAT, "the checkpoint text is malformed (expected origin, "
-					   "tree size and root hash lines)");
+	return ho_err_set(err, HO_EFORMAT,
+	                  "the checkpoint text is malformed (expected origin, "
+	                  "tree size and root hash lines)");
 }

@@ -21,7 +21,7 @@
 #include "core/signer.h"
 #include "util/err.h"
 
-#define HO_NOTE_MAX_LEN 65536    /* a checkpoint is ~200 bytes; far more is an attack */
+#define HO_NOTE_MAX_LEN 65536 /* a checkpoint is ~200 bytes; far more is an attack */
 #define HO_NOTE_NAME_MAX 128
 #define HO_NOTE_MAX_SIGS 16
 #define HO_NOTE_ALG_ED25519 0x01 /* C2SP signed-note signature type for Ed25519 */
@@ -66,22 +66,22 @@ int ho_note_vkey_parse(ho_note_verifier *v, const char *s, size_t len, ho_err *e
 
 /* Signs text (must end with '\n') with each of n signers under its name. */
 int ho_note_sign(char **out, size_t *outlen, const char *text, size_t len,
-		 ho_signer *const *signers, const char *const *names, size_t n, ho_err *err)
-	__attribute__((warn_unused_result));
+                 ho_signer *const *signers, const char *const *names, size_t n, ho_err *err)
+    __attribute__((warn_unused_result));
 
 /* Splits a note into text and signature lines; rejects anything malformed. */
 int ho_note_parse(ho_note *n, const char *buf, size_t len, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* 0 if some signature line of n is by v and verifies; HO_ENOTFOUND if none is by v;
  * HO_ECRYPTO if the line by v does not verify. */
 int ho_note_verify(const ho_note *n, const ho_note_verifier *v);
 
 /* Checkpoint text (no signatures). */
-int ho_checkpoint_format(char *out, size_t outlen, size_t *len, const char *origin,
-			 uint64_t size, const uint8_t root[static 32]);
+int ho_checkpoint_format(char *out, size_t outlen, size_t *len, const char *origin, uint64_t size,
+                         const uint8_t root[static 32]);
 int ho_checkpoint_parse(ho_checkpoint *c, const char *text, size_t len, ho_err *err)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Standard base64 with padding (RFC 4648 4). decode rejects bad characters, bad padding
  * and non-canonical trailing bits; returns decoded length or -1. */

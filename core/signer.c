@@ -23,7 +23,7 @@ struct ho_signer {
 };
 
 int ho_signer_new(ho_signer **out, const ho_signer_ops *ops, void *impl,
-		  const uint8_t pub[static HO_ED25519_PUB_LEN], ho_err *err)
+                  const uint8_t pub[static HO_ED25519_PUB_LEN], ho_err *err)
 {
 	ho_signer *s;
 
@@ -55,7 +55,7 @@ const uint8_t *ho_signer_public(const ho_signer *s)
 }
 
 int ho_signer_sign(ho_signer *s, uint8_t sig[static HO_ED25519_SIG_LEN], const void *msg,
-		   size_t len, ho_err *err)
+                   size_t len, ho_err *err)
 {
 	return s->ops->sign(s->impl, sig, msg, len, err);
 }
@@ -63,7 +63,7 @@ int ho_signer_sign(ho_signer *s, uint8_t sig[static HO_ED25519_SIG_LEN], const v
 /* ---- the key-file store ---- */
 
 static int file_sign(void *impl, uint8_t sig[static HO_ED25519_SIG_LEN], const void *msg,
-		     size_t len, ho_err *err)
+                     size_t len, ho_err *err)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t siglen = HO_ED25519_SIG_LEN;
@@ -75,8 +75,9 @@ static int file_sign(void *impl, uint8_t sig[static HO_ED25519_SIG_LEN], const v
 		rc = 0;
 	EVP_MD_CTX_free(ctx);
 	if (rc != 0)
-		ho_err_set(err, rc, "signing the log checkpoint failed (OpenSSL); the log key may be "
-				    "damaged: call the administrator");
+		ho_err_set(err, rc,
+		           "signing the log checkpoint failed (OpenSSL); the log key may be "
+		           "damaged: call the administrator");
 	return rc;
 }
 
@@ -113,8 +114,10 @@ int ho_signer_generate_file(ho_signer **out, const char *path, ho_err *err)
 
 	*out = NULL;
 	if (lstat(path, &st) == 0)
-		return ho_err_set(err, HO_ESTATE, "a key file already exists at %s; it is not "
-						  "overwritten", path);
+		return ho_err_set(err, HO_ESTATE,
+		                  "a key file already exists at %s; it is not "
+		                  "overwritten",
+		                  path);
 	if ((pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL) {
 		ho_err_set(err, rc, "could not generate the log signing key (OpenSSL)");
 		goto out;
@@ -151,9 +154,10 @@ static int read_key(ho_signer **out, const char *path, int fd, ho_err *err)
 	}
 	/* A key others can read is already compromised: refuse rather than sign with it. */
 	if ((st.st_mode & 077) != 0 || st.st_uid != geteuid()) {
-		ho_err_set(err, HO_ESTATE, "the log key %s is readable by others or owned by "
-					   "someone else (mode %o); treat it as leaked and rotate it",
-			   path, (unsigned)(st.st_mode & 0777));
+		ho_err_set(err, HO_ESTATE,
+		           "the log key %s is readable by others or owned by "
+		           "someone else (mode %o); treat it as leaked and rotate it",
+		           path, (unsigned)(st.st_mode & 0777));
 		rc = HO_ESTATE;
 		goto out;
 	}
@@ -171,7 +175,7 @@ static int read_key(ho_signer **out, const char *path, int fd, ho_err *err)
 			if (errno == EINTR)
 				continue;
 			ho_err_set(err, HO_EIO, "cannot read the log key %s: %s", path,
-				   strerror(errno));
+			           strerror(errno));
 			goto out;
 		}
 		len += (size_t)n;
@@ -180,7 +184,7 @@ static int read_key(ho_signer **out, const char *path, int fd, ho_err *err)
 	    (pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
 	    EVP_PKEY_get_base_id(pk) != EVP_PKEY_ED25519) {
 		rc = ho_err_set(err, HO_EFORMAT, "the log key %s is not a valid Ed25519 PEM key",
-				path);
+		                path);
 		goto out;
 	}
 	rc = wrap_pkey(out, pk, err);
@@ -208,16 +212,16 @@ int ho_signer_open_file(ho_signer **out, const char *path, bool create, ho_err *
 		return ho_signer_generate_file(out, path, err);
 	if (fd < 0)
 		return ho_err_set(err, errno == ELOOP ? HO_ESTATE : HO_EIO,
-				  "cannot open the log key %s: %s", path,
-				  errno == ELOOP ? "it is a symbolic link, which is refused"
-						 : strerror(errno));
+		                  "cannot open the log key %s: %s", path,
+		                  errno == ELOOP ? "it is a symbolic link, which is refused"
+		                                 : strerror(errno));
 	rc = read_key(out, path, fd, err);
 	close(fd);
 	return rc;
 }
 
 int ho_ed25519_verify(const uint8_t pub[static HO_ED25519_PUB_LEN],
-		      const uint8_t sig[static HO_ED25519_SIG_LEN], const void *msg, size_t len)
+                      const uint8_t sig[static HO_ED25519_SIG_LEN], const void *msg, size_t len)
 {
 	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, HO_ED25519_PUB_LEN);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();

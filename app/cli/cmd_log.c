@@ -24,33 +24,40 @@
 #define KEPT_MAX 65536
 
 static const char LOG_USAGE[] =
-	"usage: handoff log COMMAND [--log-dir DIR] [OPTIONS]\n"
-	"  show [--json] [--from SEQ] [--limit N]    list entries\n"
-	"  verify --key PUBKEY [--checkpoint KEPT] [--save-checkpoint FILE] [--all-signatures]\n"
-	"                                            check the log; prints the checkpoint to keep\n"
-	"  export --to DIR --staff ID [--source-root DIR] [--verifier BIN]\n"
-	"                                            copy the log for an auditor\n"
-	"  report [--out FILE] [--hours 7-19] [--bulk N] [--since YYYY-MM-DD]\n"
-	"                                            HTML review report\n"
-	"  fingerprint [--out PUBKEY]                the public key for the asset register\n"
-	"  keygen --key-file PATH [--origin NAME]    create a signing key (refuses to overwrite)\n"
-	"  rotate-key --staff ID                     replace the signing key (logged)\n"
-	"The log directory is --log-dir, else $HANDOFF_LOG_DIR, else " DEFAULT_LOG_DIR ".\n";
+    "usage: handoff log COMMAND [--log-dir DIR] [OPTIONS]\n"
+    "  show [--json] [--from SEQ] [--limit N]    list entries\n"
+    "  verify --key PUBKEY [--checkpoint KEPT] [--save-checkpoint FILE] [--all-signatures]\n"
+    "                                            check the log; prints the checkpoint to keep\n"
+    "  export --to DIR --staff ID [--source-root DIR] [--verifier BIN]\n"
+    "                                            copy the log for an auditor\n"
+    "  report [--out FILE] [--hours 7-19] [--bulk N] [--since YYYY-MM-DD]\n"
+    "                                            HTML review report\n"
+    "  fingerprint [--out PUBKEY]                the public key for the asset register\n"
+    "  keygen --key-file PATH [--origin NAME]    create a signing key (refuses to overwrite)\n"
+    "  rotate-key --staff ID                     replace the signing key (logged)\n"
+    "The log directory is --log-dir, else $HANDOFF_LOG_DIR, else " DEFAULT_LOG_DIR ".\n";
 
 /* Exit codes shared with the rest of the CLI (docs/CLI.md). */
 static int code_of(int rc)
 {
 	switch (rc) {
-	case 0: return 0;
-	case HO_EINVAL: return 1;
-	case HO_ECONFIG: return 2;
-	case HO_ENOTFOUND: return 4;
-	case HO_EVERIFY: return 7;
+	case 0:
+		return 0;
+	case HO_EINVAL:
+		return 1;
+	case HO_ECONFIG:
+		return 2;
+	case HO_ENOTFOUND:
+		return 4;
+	case HO_EVERIFY:
+		return 7;
 	case HO_ESTATE:
 	case HO_EIO:
 	case HO_EFORMAT:
-	case HO_ECRYPTO: return 10;
-	default: return 12;
+	case HO_ECRYPTO:
+		return 10;
+	default:
+		return 12;
 	}
 }
 
@@ -61,8 +68,8 @@ static int fail(const ho_err *err, int rc)
 }
 
 typedef struct args {
-	const char *log_dir, *key, *checkpoint, *save, *to, *staff, *out, *source_root,
-		*verifier, *key_file, *origin, *hours, *since;
+	const char *log_dir, *key, *checkpoint, *save, *to, *staff, *out, *source_root, *verifier,
+	    *key_file, *origin, *hours, *since;
 	bool json, all_sigs;
 	uint64_t from, limit;
 	unsigned bulk;
@@ -71,19 +78,26 @@ typedef struct args {
 static int parse(args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"log-dir", required_argument, NULL, 'd'}, {"key", required_argument, NULL, 'k'},
-		{"checkpoint", required_argument, NULL, 'c'},
-		{"save-checkpoint", required_argument, NULL, 's'},
-		{"all-signatures", no_argument, NULL, 'A'}, {"to", required_argument, NULL, 't'},
-		{"staff", required_argument, NULL, 'u'}, {"out", required_argument, NULL, 'o'},
-		{"json", no_argument, NULL, 'j'}, {"from", required_argument, NULL, 'f'},
-		{"limit", required_argument, NULL, 'n'},
-		{"source-root", required_argument, NULL, 'r'},
-		{"verifier", required_argument, NULL, 'v'},
-		{"key-file", required_argument, NULL, 'K'}, {"origin", required_argument, NULL, 'O'},
-		{"hours", required_argument, NULL, 'H'}, {"bulk", required_argument, NULL, 'b'},
-		{"since", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"log-dir", required_argument, NULL, 'd'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"checkpoint", required_argument, NULL, 'c'},
+	    {"save-checkpoint", required_argument, NULL, 's'},
+	    {"all-signatures", no_argument, NULL, 'A'},
+	    {"to", required_argument, NULL, 't'},
+	    {"staff", required_argument, NULL, 'u'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {"source-root", required_argument, NULL, 'r'},
+	    {"verifier", required_argument, NULL, 'v'},
+	    {"key-file", required_argument, NULL, 'K'},
+	    {"origin", required_argument, NULL, 'O'},
+	    {"hours", required_argument, NULL, 'H'},
+	    {"bulk", required_argument, NULL, 'b'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -93,21 +107,51 @@ static int parse(args *a, int argc, char **argv)
 	optind = 0; /* GNU: full re-initialisation, scanning from argv[1] */
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': a->log_dir = optarg; break;
-		case 'k': a->key = optarg; break;
-		case 'c': a->checkpoint = optarg; break;
-		case 's': a->save = optarg; break;
-		case 'A': a->all_sigs = true; break;
-		case 't': a->to = optarg; break;
-		case 'u': a->staff = optarg; break;
-		case 'o': a->out = optarg; break;
-		case 'j': a->json = true; break;
-		case 'r': a->source_root = optarg; break;
-		case 'v': a->verifier = optarg; break;
-		case 'K': a->key_file = optarg; break;
-		case 'O': a->origin = optarg; break;
-		case 'H': a->hours = optarg; break;
-		case 'S': a->since = optarg; break;
+		case 'd':
+			a->log_dir = optarg;
+			break;
+		case 'k':
+			a->key = optarg;
+			break;
+		case 'c':
+			a->checkpoint = optarg;
+			break;
+		case 's':
+			a->save = optarg;
+			break;
+		case 'A':
+			a->all_sigs = true;
+			break;
+		case 't':
+			a->to = optarg;
+			break;
+		case 'u':
+			a->staff = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'r':
+			a->source_root = optarg;
+			break;
+		case 'v':
+			a->verifier = optarg;
+			break;
+		case 'K':
+			a->key_file = optarg;
+			break;
+		case 'O':
+			a->origin = optarg;
+			break;
+		case 'H':
+			a->hours = optarg;
+			break;
+		case 'S':
+			a->since = optarg;
+			break;
 		case 'f':
 		case 'n':
 		case 'b': {
@@ -126,8 +170,12 @@ static int parse(args *a, int argc, char **argv)
 				a->bulk = v > 1000 ? 1000 : (unsigned)v;
 			break;
 		}
-		case 'h': fputs(LOG_USAGE, stdout); return 1;
-		default: fputs(LOG_USAGE, stderr); return -1;
+		case 'h':
+			fputs(LOG_USAGE, stdout);
+			return 1;
+		default:
+			fputs(LOG_USAGE, stderr);
+			return -1;
 		}
 	}
 	if (optind < argc) {
@@ -172,7 +220,8 @@ static int show_one(void *ctx, const ho_ledger_entry *e)
 	for (int i = 0; i < 32; i++)
 		snprintf(hash + 2 * i, 3, "%02x", e->leaf_hash[i]);
 	if (sc->a->json) {
-		printf("%s{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"time_source\":\"%s\",\"boot\":%" PRIu32
+		printf("%s{\"seq\":%" PRIu64
+		       ",\"time\":\"%s\",\"time_source\":\"%s\",\"boot\":%" PRIu32
 		       ",\"kind\":\"%s\",\"outcome\":%d,\"event\":",
 		       sc->shown ? ",\n" : "", e->seq, when, tsrc(e->time_source), e->boot,
 		       ho_ledger_kind_name(e->kind), s.outcome);
@@ -208,8 +257,8 @@ static int cmd_show(const args *a)
 	if (a->json)
 		fputs("[", stdout);
 	else
-		printf("%8s  %-20s  %-16s %-3s %-12s %-14s %s\n", "seq", "time (UTC)", "kind", "res",
-		       "staff", "patient", "event");
+		printf("%8s  %-20s  %-16s %-3s %-12s %-14s %s\n", "seq", "time (UTC)", "kind",
+		       "res", "staff", "patient", "event");
 	rc = ho_ledger_walk(a->log_dir, show_one, &sc, &err);
 	if (a->json)
 		fputs("]\n", stdout);
@@ -232,7 +281,8 @@ static int cmd_verify(const args *a)
 
 	if (a->key == NULL) {
 		fputs("handoff log verify: --key PUBKEY is required (the kiosk's public key from "
-		      "the asset register)\n", stderr);
+		      "the asset register)\n",
+		      stderr);
 		return 1;
 	}
 	if ((rc = ho_ledger_read_vkey(&v, a->key, &err)) != 0)
@@ -256,7 +306,8 @@ static int cmd_verify(const args *a)
 		printf("checkpoint to keep for the next audit:\n");
 		fwrite(r.checkpoint, 1, r.checkpoint_len, stdout);
 		if (a->save != NULL &&
-		    (rc = ho_fs_write_atomic(a->save, r.checkpoint, r.checkpoint_len, 0644, &err)) != 0) {
+		    (rc = ho_fs_write_atomic(a->save, r.checkpoint, r.checkpoint_len, 0644,
+		                             &err)) != 0) {
 			ho_ledger_verify_result_free(&r);
 			free(kept);
 			return fail(&err, rc);
@@ -324,7 +375,8 @@ static int cmd_report(const args *a)
 	FILE *f = stdout;
 	int rc;
 
-	if (a->hours != NULL && sscanf(a->hours, "%d-%d", &o.day_start_hour, &o.day_end_hour) != 2) {
+	if (a->hours != NULL &&
+	    sscanf(a->hours, "%d-%d", &o.day_start_hour, &o.day_end_hour) != 2) {
 		fputs("handoff log report: --hours wants START-END, e.g. 7-19\n", stderr);
 		return 1;
 	}
@@ -334,7 +386,8 @@ static int cmd_report(const args *a)
 	}
 	o.bulk_studies = a->bulk;
 	if (a->out != NULL && (f = fopen(a->out, "w")) == NULL) {
-		fprintf(stderr, "handoff log report: cannot write %s: %s\n", a->out, strerror(errno));
+		fprintf(stderr, "handoff log report: cannot write %s: %s\n", a->out,
+		        strerror(errno));
 		return 10;
 	}
 	rc = ho_ledger_report_html(f, a->log_dir, &o, &err);
@@ -349,10 +402,12 @@ static int print_key(const ho_note_verifier *v, const char *out)
 	ho_err err = HO_ERR_INIT;
 	int rc = 0;
 
-	if (ho_note_vkey(vk, sizeof(vk), v) != 0 || ho_signer_fingerprint(fp, sizeof(fp), v->pub) != 0)
+	if (ho_note_vkey(vk, sizeof(vk), v) != 0 ||
+	    ho_signer_fingerprint(fp, sizeof(fp), v->pub) != 0)
 		return 12;
 	printf("public key (give this line to auditors, file it in the asset register):\n%s\n"
-	       "fingerprint: %s\n", vk, fp);
+	       "fingerprint: %s\n",
+	       vk, fp);
 	if (out != NULL) {
 		if ((line = ho_strfmt("%s\n", vk)) == NULL)
 			return 12;
@@ -399,7 +454,7 @@ static int cmd_keygen(const args *a)
 	if ((rc = ho_signer_generate_file(&s, a->key_file, &err)) != 0)
 		return fail(&err, rc);
 	rc = ho_note_verifier_make(&v, a->origin ? a->origin : "handoff.kiosk/kiosk",
-				   ho_signer_public(s));
+	                           ho_signer_public(s));
 	ho_signer_free(s);
 	if (rc != 0) {
 		fputs("handoff log keygen: bad --origin\n", stderr);

@@ -27,11 +27,11 @@
 #define MANIFEST_MAX (1 << 20)
 
 static const char USAGE[] =
-	"usage: handoff-verify --key PUBKEY [--key PUBKEY...] [--checkpoint KEPT]\n"
-	"                      [--save-checkpoint FILE] [--all-signatures] DIR\n"
-	"DIR is an export made by `handoff log export` (with log/ and MANIFEST) or a log\n"
-	"directory. PUBKEY is the kiosk's public key line from the asset register.\n"
-	"Exit: 0 verified, 1 usage, 2 does not verify, 3 cannot read.\n";
+    "usage: handoff-verify --key PUBKEY [--key PUBKEY...] [--checkpoint KEPT]\n"
+    "                      [--save-checkpoint FILE] [--all-signatures] DIR\n"
+    "DIR is an export made by `handoff log export` (with log/ and MANIFEST) or a log\n"
+    "directory. PUBKEY is the kiosk's public key line from the asset register.\n"
+    "Exit: 0 verified, 1 usage, 2 does not verify, 3 cannot read.\n";
 
 static int sha256_file(const char *path, uint8_t out[32], uint64_t *size)
 {
@@ -61,7 +61,7 @@ out:
 /* The export's MANIFEST: a signed note whose text is "handoff-log-export/v1", the
  * checkpoint text (3 lines) and "<sha256> <bytes> <path>" per file. */
 static int check_manifest(const char *dir, const ho_ledger_verify_result *r,
-			  const ho_note_verifier *keys, size_t nkeys)
+                          const ho_note_verifier *keys, size_t nkeys)
 {
 	char *mpath = ho_strfmt("%s/MANIFEST", dir);
 	uint8_t *buf = NULL;
@@ -122,7 +122,8 @@ static int check_manifest(const char *dir, const ho_ledger_verify_result *r,
 			char line[700];
 			memcpy(line, p, ll);
 			line[ll] = '\0';
-			if (sscanf(line, "%64s %llu %511s", hex, &sz, rel) != 3 || strstr(rel, "..")) {
+			if (sscanf(line, "%64s %llu %511s", hex, &sz, rel) != 3 ||
+			    strstr(rel, "..")) {
 				printf("FAILED: MANIFEST line malformed: %s\n", line);
 				goto out;
 			}
@@ -155,12 +156,12 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'},
-		{"checkpoint", required_argument, NULL, 'c'},
-		{"save-checkpoint", required_argument, NULL, 's'},
-		{"all-signatures", no_argument, NULL, 'A'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"key", required_argument, NULL, 'k'},
+	    {"checkpoint", required_argument, NULL, 'c'},
+	    {"save-checkpoint", required_argument, NULL, 's'},
+	    {"all-signatures", no_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	ho_note_verifier keys[MAX_KEYS];
 	size_t nkeys = 0;
@@ -188,11 +189,21 @@ int main(int argc, char **argv)
 			}
 			nkeys++;
 			break;
-		case 'c': kept_path = optarg; break;
-		case 's': save = optarg; break;
-		case 'A': all = true; break;
-		case 'h': fputs(USAGE, stdout); return 0;
-		default: fputs(USAGE, stderr); return 1;
+		case 'c':
+			kept_path = optarg;
+			break;
+		case 's':
+			save = optarg;
+			break;
+		case 'A':
+			all = true;
+			break;
+		case 'h':
+			fputs(USAGE, stdout);
+			return 0;
+		default:
+			fputs(USAGE, stderr);
+			return 1;
 		}
 	}
 	if (optind + 1 != argc || nkeys == 0) {
@@ -200,7 +211,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dir = argv[optind];
-	if ((logdir = ho_strfmt("%s/log", dir)) == NULL || (mpath = ho_strfmt("%s/MANIFEST", dir)) == NULL)
+	if ((logdir = ho_strfmt("%s/log", dir)) == NULL ||
+	    (mpath = ho_strfmt("%s/MANIFEST", dir)) == NULL)
 		return 3;
 	if (stat(logdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		free(logdir);

@@ -47,8 +47,8 @@ static int export_xml(char **xml, size_t *len, unsigned long long i)
 			snprintf(ser[k][s], sizeof(ser[k][s]), "%.64s.%d", uid[k], s + 1);
 			series[k][s] = ser[k][s];
 		}
-		st[k] = (ho_audit_study){uid[k], "ACC12345", sops, counts, 2, 340, series[k], 2,
-					 true, false};
+		st[k] = (ho_audit_study){uid[k], "ACC12345", sops, counts, 2,
+		                         340,    series[k],  2,    true,   false};
 	}
 	snprintf(label, sizeof(label), "HO%08llu", i);
 	e.src = (ho_audit_source){"Clinic", "bench.kiosk/b", "kiosk-1", NULL, 0};
@@ -153,7 +153,8 @@ static int bench_verify(const char *dir, unsigned long long n)
 		ho_ledger_opts lo = HO_LEDGER_OPTS_INIT;
 		ho_ledger *l = NULL;
 		lo.read_only = true;
-		if (ho_ledger_open(&l, dir, &lo, &err) != 0 || ho_ledger_vkey(l, vk, sizeof(vk)) != 0) {
+		if (ho_ledger_open(&l, dir, &lo, &err) != 0 ||
+		    ho_ledger_vkey(l, vk, sizeof(vk)) != 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
 		}

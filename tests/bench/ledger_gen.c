@@ -31,10 +31,11 @@ int main(int argc, char **argv)
 	char vk[HO_NOTE_VKEY_MAX];
 	static const char *staff[] = {"jdoe", "asmith", "bwong", "cmeyer", "dlopez", "nightshift"};
 	static const char *sops[] = {"1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4",
-				     "1.2.840.10008.5.1.4.1.1.1.1"};
+	                             "1.2.840.10008.5.1.4.1.1.1.1"};
 
 	if (argc < 3) {
-		fputs("usage: ledger_gen DIR N [--fast] [--step-min M] [--segmax B] [--origin O]\n", stderr);
+		fputs("usage: ledger_gen DIR N [--fast] [--step-min M] [--segmax B] [--origin O]\n",
+		      stderr);
 		return 1;
 	}
 	n = strtoull(argv[2], NULL, 10);
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
 		int rc;
 		enum ho_ledger_kind kind;
 		ho_audit_source src = {"Clinic", "bench.kiosk/gen", "kiosk-1", NULL,
-				       o.fixed_utc_ns + (int64_t)i * o.utc_step_ns};
+		                       o.fixed_utc_ns + (int64_t)i * o.utc_step_ns};
 		ho_audit_person who = {staff[rnd(6)], NULL, "front desk"};
 
 		snprintf(pid, sizeof(pid), "PID%06" PRIu32, rnd(50000));
@@ -78,11 +79,12 @@ int main(int argc, char **argv)
 			for (uint32_t k = 0; k < ns; k++) {
 				snprintf(uid[k], 64, "1.2.826.0.1.3680043.9.7%llu.%" PRIu32, i, k);
 				for (int s = 0; s < 2; s++) {
-					snprintf(ser[k][s], sizeof(ser[k][s]), "%.64s.%d", uid[k], s + 1);
+					snprintf(ser[k][s], sizeof(ser[k][s]), "%.64s.%d", uid[k],
+					         s + 1);
 					series[k][s] = ser[k][s];
 				}
-				st[k] = (ho_audit_study){uid[k], "ACC12345", sops, counts, 3, 124,
-							 series[k], 2, true, false};
+				st[k] = (ho_audit_study){uid[k], "ACC12345", sops, counts, 3,
+				                         124,    series[k],  2,    true,   false};
 			}
 			e.src = src;
 			e.staff = who;
@@ -95,9 +97,11 @@ int main(int argc, char **argv)
 			e.studies = st;
 			e.n_studies = ns;
 			e.purpose = "right of access";
-			e.manifest_digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+			e.manifest_digest =
+			    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 			e.identity_method = "photo ID";
-			e.escrow_blob = "v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
+			e.escrow_blob =
+			    "v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
 			if (r < 5) {
 				e.outcome = HO_AUDIT_SERIOUS_FAILURE;
 				e.outcome_desc = "write error on the disc";
@@ -107,15 +111,20 @@ int main(int argc, char **argv)
 			}
 			rc = ho_audit_export_xml(&xml, &len, &e, &err);
 		} else if (r < 92) {
-			ho_audit_auth a = {src, r < 77 ? HO_AUTH_LOGIN
-					   : r < 90 ? HO_AUTH_LOGOUT : HO_AUTH_FAILURE, who,
-					   r >= 90 ? "wrong PIN" : NULL};
+			ho_audit_auth a = {src,
+			                   r < 77   ? HO_AUTH_LOGIN
+			                   : r < 90 ? HO_AUTH_LOGOUT
+			                            : HO_AUTH_FAILURE,
+			                   who, r >= 90 ? "wrong PIN" : NULL};
 			kind = HO_LEDGER_AUTH;
 			rc = ho_audit_auth_xml(&xml, &len, &a, &err);
 		} else if (r < 96) {
-			ho_audit_medium m = {src, r < 94 ? HO_MEDIUM_EVT_SPOILED : HO_MEDIUM_EVT_DESTROYED,
-					     who, HO_MEDIUM_DVD, label, pid, "CLINIC",
-					     r < 94 ? "read-back mismatch" : "shredded", 0};
+			ho_audit_medium m = {
+			    src,      r < 94 ? HO_MEDIUM_EVT_SPOILED : HO_MEDIUM_EVT_DESTROYED,
+			    who,      HO_MEDIUM_DVD,
+			    label,    pid,
+			    "CLINIC", r < 94 ? "read-back mismatch" : "shredded",
+			    0};
 			kind = r < 94 ? HO_LEDGER_MEDIUM_SPOILED : HO_LEDGER_MEDIUM_DESTROYED;
 			rc = ho_audit_medium_xml(&xml, &len, &m, &err);
 		} else {

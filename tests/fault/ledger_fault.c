@@ -58,8 +58,9 @@ static void child(const char *dir, int fd)
 	for (unsigned i = 0;; i++) {
 		ho_ledger_receipt r;
 		ack a;
-		int n = snprintf(xml, sizeof(xml), "<AuditMessage i=\"%u\" pid=\"%d\">%*s</AuditMessage>",
-				 i, (int)getpid(), (int)(i * 37 % 200), "");
+		int n = snprintf(xml, sizeof(xml),
+		                 "<AuditMessage i=\"%u\" pid=\"%d\">%*s</AuditMessage>", i,
+		                 (int)getpid(), (int)(i * 37 % 200), "");
 		if (ho_ledger_append(l, HO_LEDGER_AUTH, xml, (size_t)n, &r, &err) != 0) {
 			fprintf(stderr, "child append: %s\n", err.msg);
 			_exit(4);
@@ -96,8 +97,9 @@ static int on_entry(void *ctx, const ho_ledger_entry *e)
 	hit = nacks ? bsearch(&key, acks, nacks, sizeof(ack), cmp_ack) : NULL;
 	if (hit != NULL) {
 		if (memcmp(hit->hash, e->leaf_hash, 32) != 0) {
-			fprintf(stderr, "seq %" PRIu64 ": entry differs from the acknowledged one\n",
-				e->seq);
+			fprintf(stderr,
+			        "seq %" PRIu64 ": entry differs from the acknowledged one\n",
+			        e->seq);
 			c->bad = 1;
 		}
 		c->found++;
@@ -230,7 +232,8 @@ static int powerloss(const char *dir, int rounds)
 		close(p[0]);
 		waitpid(pid, &status, 0);
 		if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-			fprintf(stderr, "round %d: child failed with %d\n", round, WEXITSTATUS(status));
+			fprintf(stderr, "round %d: child failed with %d\n", round,
+			        WEXITSTATUS(status));
 			failures++;
 			break;
 		}
@@ -257,8 +260,8 @@ static int powerloss(const char *dir, int rounds)
 		}
 		ho_ledger_verify_result_free(&r);
 		if (c.found != nacks || c.bad) {
-			fprintf(stderr, "round %d: %zu of %zu acknowledged entries present%s\n", round,
-				c.found, nacks, c.bad ? ", order/content wrong" : "");
+			fprintf(stderr, "round %d: %zu of %zu acknowledged entries present%s\n",
+			        round, c.found, nacks, c.bad ? ", order/content wrong" : "");
 			failures++;
 		}
 		if (failures)
@@ -400,7 +403,8 @@ static int diskfull(const char *base)
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "powerloss") == 0) {
-		unsigned seed = argc >= 5 ? (unsigned)strtoul(argv[4], NULL, 10) : (unsigned)time(NULL);
+		unsigned seed =
+		    argc >= 5 ? (unsigned)strtoul(argv[4], NULL, 10) : (unsigned)time(NULL);
 		printf("seed %u\n", seed);
 		srand(seed);
 		return powerloss(argv[2], argc >= 4 ? (int)strtol(argv[3], NULL, 10) : 1000);

@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)ho_note_vkey_parse(&v, (const char *)data + 1, size - 1, NULL);
 		ho_ledger_summarize(&s, data + 1, size - 1);
 		(void)ho_ledger_xml_detail(out, sizeof(out), data + 1, size - 1,
-					   "HandoffNewVerifierKey");
+		                           "HandoffNewVerifierKey");
 		break;
 	}
 	default:

@@ -20,23 +20,23 @@
 #include "util/fs.h"
 
 static int failures;
-#define CHECK(c)                                                                           \
-	do {                                                                               \
-		if (!(c)) {                                                                \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
-			failures++;                                                        \
-		}                                                                          \
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);      \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
-#define CHECK_RC(expr, want)                                                               \
-	do {                                                                               \
-		ho_err e_ = HO_ERR_INIT;                                                   \
-		int rc_ = (expr);                                                          \
-		(void)e_;                                                                  \
-		if (rc_ != (want)) {                                                       \
-			fprintf(stderr, "%s:%d: %s returned %d, want %d\n", __FILE__, __LINE__,   \
-				#expr, rc_, want);                                         \
-			failures++;                                                        \
-		}                                                                          \
+#define CHECK_RC(expr, want)                                                                       \
+	do {                                                                                       \
+		ho_err e_ = HO_ERR_INIT;                                                           \
+		int rc_ = (expr);                                                                  \
+		(void)e_;                                                                          \
+		if (rc_ != (want)) {                                                               \
+			fprintf(stderr, "%s:%d: %s returned %d, want %d\n", __FILE__, __LINE__,    \
+			        #expr, rc_, want);                                                 \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static char *scratch;
@@ -213,7 +213,7 @@ static int append_n(ho_ledger *l, int n, int base)
 }
 
 static int verify(const char *dir, const ho_note_verifier *v, const char *kept, size_t kept_len,
-		  ho_ledger_verify_result *r)
+                  ho_ledger_verify_result *r)
 {
 	ho_ledger_verify_opts o = HO_LEDGER_VERIFY_OPTS_INIT;
 	ho_err err = HO_ERR_INIT;
@@ -671,13 +671,13 @@ static int t_audit(void)
 	const uint32_t counts[] = {120, 30};
 	const char *series[] = {"1.2.3.4.5.1", "1.2.3.4.5.2"};
 	ho_audit_study st[2] = {
-		{"1.2.3.4", "ACC<&>\"1", sops, counts, 2, 150, series, 2, true, false},
-		{"1.2.3.9", NULL, NULL, NULL, 0, 12, NULL, 0, true, false},
+	    {"1.2.3.4", "ACC<&>\"1", sops, counts, 2, 150, series, 2, true, false},
+	    {"1.2.3.9", NULL, NULL, NULL, 0, 12, NULL, 0, true, false},
 	};
 	ho_audit_selection sel[] = {
-		{"1.2.3.4", true, "requested by patient"},
-		{"1.2.3.4.5.2", true, "policy: all series"},
-		{"1.2.3.7", false, "older than 10 years: not requested"},
+	    {"1.2.3.4", true, "requested by patient"},
+	    {"1.2.3.4.5.2", true, "policy: all series"},
+	    {"1.2.3.7", false, "older than 10 years: not requested"},
 	};
 	ho_audit_export e = {0};
 	ho_audit_detail dd[] = {{"HandoffNote", "bad \x01\xff bytes & <tags>"}};
@@ -686,18 +686,18 @@ static int t_audit(void)
 	ho_err err = HO_ERR_INIT;
 	int n = 0;
 
-#define SAVE(nm)                                                                           \
-	do {                                                                               \
-		char *p_ = ho_strfmt("%s/audit-%s.xml", scratch, nm);                      \
-		CHECK(xml != NULL && write_file(p_, (uint8_t *)xml, len) == 0);            \
-		free(p_);                                                                  \
-		free(xml);                                                                 \
-		xml = NULL;                                                                \
-		n++;                                                                       \
+#define SAVE(nm)                                                                                   \
+	do {                                                                                       \
+		char *p_ = ho_strfmt("%s/audit-%s.xml", scratch, nm);                              \
+		CHECK(xml != NULL && write_file(p_, (uint8_t *)xml, len) == 0);                    \
+		free(p_);                                                                          \
+		free(xml);                                                                         \
+		xml = NULL;                                                                        \
+		n++;                                                                               \
 	} while (0)
 
 	e.src = (ho_audit_source){"Clinic <North>", "handoff.kiosk/front-1", "kiosk-1", NULL,
-				  1767225600123000000LL};
+	                          1767225600123000000LL};
 	e.staff = (ho_audit_person){"jdoe", "Jane Doe", "front desk"};
 	e.recipient = (ho_audit_person){"patient", "Zoë Ünïcode-Test", NULL};
 	e.recipient_kind = "patient";
@@ -745,9 +745,14 @@ static int t_audit(void)
 		a.details = dd;
 		a.n_details = 1;
 		for (int t = HO_ALERT_GUARD; t <= HO_ALERT_ACCOUNT; t++) {
-			static const char *names[] = {"", "alert-guard", "alert-tamper", "alert-torn",
-						      "alert-keyrot", "alert-config", "alert-override",
-						      "alert-account"};
+			static const char *names[] = {"",
+			                              "alert-guard",
+			                              "alert-tamper",
+			                              "alert-torn",
+			                              "alert-keyrot",
+			                              "alert-config",
+			                              "alert-override",
+			                              "alert-account"};
 			a.type = (enum ho_audit_alert_type)t;
 			CHECK(ho_audit_alert_xml(&xml, &len, &a, &err) == 0);
 			SAVE(names[t]);
@@ -763,14 +768,18 @@ static int t_audit(void)
 		SAVE("app-stop");
 	}
 	{
-		ho_audit_log_used u = {e.src, {"auditor1", "A. Uditor", "auditor"},
-				       "file:///var/lib/handoff/log", "export to USB", 0};
+		ho_audit_log_used u = {e.src,
+		                       {"auditor1", "A. Uditor", "auditor"},
+		                       "file:///var/lib/handoff/log",
+		                       "export to USB",
+		                       0};
 		CHECK(ho_audit_log_used_xml(&xml, &len, &u, &err) == 0);
 		SAVE("log-used");
 	}
 	{
-		ho_audit_medium m = {e.src, HO_MEDIUM_EVT_SPOILED, e.staff, HO_MEDIUM_DVD,
-				     "HO20260101B", "PID-001", "CLINIC", "read-back mismatch", 0};
+		ho_audit_medium m = {e.src,         HO_MEDIUM_EVT_SPOILED, e.staff,
+		                     HO_MEDIUM_DVD, "HO20260101B",         "PID-001",
+		                     "CLINIC",      "read-back mismatch",  0};
 		CHECK(ho_audit_medium_xml(&xml, &len, &m, &err) == 0);
 		SAVE("medium-spoiled");
 		m.event = HO_MEDIUM_EVT_DESTROYED;
@@ -789,9 +798,16 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(void);
 	} tests[] = {
-		{"crc", t_crc}, {"merkle", t_merkle}, {"note", t_note}, {"roundtrip", t_roundtrip},
-		{"bitflip", t_bitflip}, {"kept", t_kept}, {"torn", t_torn}, {"rotate", t_rotate}, {"rotate_crash", t_rotate_crash},
-		{"audit", t_audit},
+	    {"crc", t_crc},
+	    {"merkle", t_merkle},
+	    {"note", t_note},
+	    {"roundtrip", t_roundtrip},
+	    {"bitflip", t_bitflip},
+	    {"kept", t_kept},
+	    {"torn", t_torn},
+	    {"rotate", t_rotate},
+	    {"rotate_crash", t_rotate_crash},
+	    {"audit", t_audit},
 	};
 	int ran = 0;
 
