@@ -22,6 +22,12 @@
 extern "C" {
 #endif
 
+/* One-time process set-up (decoders, DCMTK logging, TCP_NODELAY=1 in the environment,
+ * which DCMTK reads at every connect). Every function below calls it on first use; a
+ * program with threads should call it from main() before starting them, because it
+ * calls setenv(3). Idempotent. */
+int ho_dcm_global_init(ho_err *err) __attribute__((warn_unused_result));
+
 /* A remote application entity and how to reach it. */
 typedef struct ho_dcm_peer {
 	const char *host;       /* "127.0.0.1" */

@@ -396,3 +396,8 @@ bool uid_ok(const char *s)
 }
 
 } // namespace ho_dcm
+
+extern "C" int ho_dcm_global_init(ho_err *err)
+{
+	return ho_dcm::init(err);
+}

@@ -129,6 +129,10 @@ int main(int argc, char **argv)
 	}
 	if (cmd == NULL)
 		return 2;
+	if ((rc = ho_dcm_global_init(&err)) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(cmd, "find")) {
 		int lv = level == NULL ? 0
