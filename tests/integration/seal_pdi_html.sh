@@ -110,6 +110,21 @@ test -f $pdi/INDEX.HTM || fail "existing IHE_PDI damaged"
 rm -rf $pdi
 "$SEAL_TOOL" pdi root 2 < list || fail "pdi_html with max 2"
 test "$(grep -c '<img' $pdi/ST000001/SE000001.HTM)" = 2 || fail "subset of 2 expected"
+# two studies: ordered by date (the older first), each with its page and series
+mkdir -p root3/DICOM/P0000001/S0000002/SE000001
+cp -r root/DICOM/P0000001/S0000001 root3/DICOM/P0000001/S0000001
+cp root/$se1/I0000001 root3/DICOM/P0000001/S0000002/SE000001/I0000001
+dcmodify -q -nb -m "StudyInstanceUID=1.2.826.0.1.3680043.9.7433.1.2" -m "StudyDate=20250505" \
+	-m "StudyDescription=Older study" -m "SeriesInstanceUID=1.2.826.0.1.3680043.9.7433.2.9" \
+	root3/DICOM/P0000001/S0000002/SE000001/I0000001
+(cd root3 && find DICOM -type f | LC_ALL=C sort) > list3
+"$SEAL_TOOL" pdi root3 < list3 || fail "pdi_html with two studies"
+grep -q 'Older study' root3/IHE_PDI/ST000001.HTM || fail "older study should be first"
+grep -q 'Knee &amp;' root3/IHE_PDI/ST000002.HTM || fail "newer study should be second"
+test "$(grep -c 'href="ST00000' root3/IHE_PDI/INDEX.HTM)" = 2 || fail "index lists 2 studies"
+test -f root3/IHE_PDI/ST000001/SE000001.HTM -a -f root3/IHE_PDI/ST000002/SE000003.HTM ||
+	fail "series pages of both studies"
+
 # an unknown character set with bytes that are not UTF-8: the pages are still written,
 # still XML, the bad bytes shown as U+FFFD (never a failed export for a name)
 mkdir -p root2/DICOM/P0000001/S0000001/SE000001
