@@ -33,8 +33,10 @@ static const char README_SEALED[] =
 	"\r\n"
 	"To copy the images (for a doctor or hospital):\r\n"
 	"  Open STUDY.ZIP with 7-Zip (www.7-zip.org) or another tool that supports AES-256\r\n"
-	"  ZIP files, enter the password, and extract everything. The extracted folder\r\n"
-	"  holds DICOMDIR and the DICOM folder, readable by any DICOM viewer or PACS.\r\n";
+	"  ZIP files and extract everything. 7-Zip wants the password as its 16 letters\r\n"
+	"  and digits in capitals WITHOUT the dashes (XXXX-XXXX-... becomes XXXXXXXX...).\r\n"
+	"  The extracted folder holds DICOMDIR and the DICOM folder, readable by any\r\n"
+	"  DICOM viewer or PACS.\r\n";
 
 static const char INDEX_HTM[] =
 	"<!DOCTYPE html>\r\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
