@@ -693,15 +693,33 @@ Uint16 store_one(retrieve_state &st, T_ASC_Association *assoc, T_ASC_Presentatio
 	 * from the request and the context's transfer syntax; the object is never held
 	 * whole in memory. */
 	OFCondition cond = DIMSE_createFilestream(path.c_str(), &req, assoc, pid, OFTrue, &fs);
-	if (cond.good()) {
-		cond = DIMSE_receiveDataSetInFile(assoc, DIMSE_NONBLOCKING, timeout_s, &pid, fs,
-						  NULL, NULL);
-		delete fs;
+	if (cond.bad()) {
+		unlink(path.c_str());
+		st.rc = ho_err_set(&st.err, HO_EIO,
+				   "Could not write an image to the staging area %s (%s). Check "
+				   "that it is mounted and has free space.",
+				   st.dest.c_str(), cond.text());
+		st.failed = true;
+		DIC_UL b = 0, p = 0;
+		DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, timeout_s, &b, &p);
+		return STATUS_STORE_Refused_OutOfResources;
 	}
+	cond = DIMSE_receiveDataSetInFile(assoc, DIMSE_NONBLOCKING, timeout_s, &pid, fs, NULL,
+					  NULL);
+	bool disk_bad = fs->status().bad() || strstr(cond.text(), "write to file") != NULL;
+	delete fs;
 	st.last_activity = now_s();
 	if (cond.bad()) {
 		unlink(path.c_str());
-		st.rc = net_fail(st.pc, cond, "transfer of an image", &st.err);
+		/* Either side can fail mid-object: the file stream (disk full) or the
+		 * network. The association is unusable in both cases. */
+		if (disk_bad)
+			st.rc = ho_err_set(&st.err, HO_EIO,
+					   "Could not write an image to the staging area %s (%s). "
+					   "Check that it has free space.",
+					   st.dest.c_str(), cond.text());
+		else
+			st.rc = net_fail(st.pc, cond, "transfer of an image", &st.err);
 		st.dead = true;
 		st.failed = true;
 		return STATUS_STORE_Refused_OutOfResources;

@@ -5,7 +5,8 @@ Usage: dicom_net.py CASE --cli DICOM_CLI --data HWSIM_DATA --port P [--tls-dir D
                      [--move-port N] [--aet HANDOFF] [--aec ORTHANC] [--scratch DIR]
 
 CASE is one of: find, get, move, compressed, stop, misfiled, tls, wrong_called,
-unknown_calling, noget, down, silent, unknown_series, corrupt, move_foreign, nodelay. Each prints what it checked and exits 0, or 1 with
+unknown_calling, noget, down, silent, unknown_series, corrupt, move_foreign, diskfull,
+nodelay. Each prints what it checked and exits 0, or 1 with
 the reason. The expected answers come from HWSIM_DATA/patients.json (what the generator
 put into the PACS), never from the PACS itself.
 """
@@ -325,6 +326,32 @@ def case_move_foreign(a, cli, pts):
                     peer=["--host", "127.0.0.2", "--move-port", str(a.move_port)])
     check(not [f for f in os.listdir(a.scratch) if f.startswith("ho")], "files left")
     print("C-MOVE from an unexpected address:", err.strip().splitlines()[-1])
+
+
+def case_diskfull(a, cli, pts):
+    # Staging full in the middle of a series (a 1 MB tmpfs, private mount namespace):
+    # HO_EIO saying so, not a network error; the partial file is gone.
+    st, se = series_of(pts["HO-0002"])[0]
+    full = os.path.join(a.scratch, "full")
+    os.makedirs(full)
+    probe = subprocess.run(["unshare", "-m", "sh", "-c",
+                            "mount -t tmpfs -o size=1m none '%s'" % full], capture_output=True)
+    if probe.returncode != 0:
+        print("SKIP diskfull: cannot mount a tmpfs here (needs root)")
+        sys.exit(77)
+    for peer in ([], ["--move-port", str(a.move_port)]):
+        base = [a.cli, "--port", str(a.port), "--aet", a.aet, "--aec", a.aec] + peer
+        cmd = base + ["get", "--pid", "HO-0002", "--study", st["study_uid"], "--series",
+                      se["series_uid"], "--dest", full]
+        sh = "mount -t tmpfs -o size=1m none \"$0\" && \"$@\"; rc=$?; ls \"$0\" | wc -l; exit $rc"
+        p = subprocess.run(["unshare", "-m", "sh", "-c", sh, full] + cmd,
+                           capture_output=True, text=True, timeout=120)
+        out = p.stdout.splitlines()
+        check("rc=HO_EIO" in out and "free space" in p.stderr,
+              "disk full: %s %s" % (p.stdout[-300:], p.stderr[-300:]))
+        check(int(out[-1]) <= 2, "files left on the full staging: %s" % out[-1])
+        print("%s, staging full: %s" % ("C-MOVE" if peer else "C-GET",
+                                         [l for l in p.stderr.splitlines() if "HO_EIO" in l][0]))
 
 
 def case_silent(a, cli, pts):
