@@ -13,6 +13,7 @@
 
 #include "burn/burn.h"
 #include "burn/manifest.h"
+#include "core/atna.h"
 #include "core/audit.h"
 #include "core/escrow.h"
 #include "core/ledger.h"
@@ -27,8 +28,8 @@
 #include "util/fs.h"
 
 static const char *const STAGE_NAMES[HO_STAGE_COUNT] = {
-	"find", "select", "pull", "guard", "shape", "file-set",
-	"seal", "write", "verify", "record", "receipt", "wipe",
+    "find", "select", "pull",   "guard",  "shape",   "file-set",
+    "seal", "write",  "verify", "record", "receipt", "wipe",
 };
 
 const char *ho_stage_name(int stage)
@@ -71,6 +72,7 @@ struct job {
 	char *fs;   /* the DICOM file-set: = root, or a plain tree sealed into root/STUDY.ZIP */
 	int encrypt;
 	ho_ledger *ledger;
+	ho_atna *atna; /* NULL when no audit record repository is configured */
 	ho_password *pw;
 	char *escrow_text;
 	char patient_name[HO_DCM_PN_MAX];
@@ -272,9 +274,9 @@ static int stage_find(struct job *j)
 		goto out;
 	if (ps.matches == 0) {
 		rc = ho_err_set(j->err, HO_ENOTFOUND,
-				"There is no patient with ID '%s' on the PACS. Check the ID and "
-				"search again.",
-				j->patient_id);
+		                "There is no patient with ID '%s' on the PACS. Check the ID and "
+		                "search again.",
+		                j->patient_id);
 		goto out;
 	}
 	if (j->o->issuer != NULL) {
@@ -287,9 +289,9 @@ static int stage_find(struct job *j)
 		/* Two patients share the ID under different issuers: the ID alone does not say
 		 * whose images these are, so refuse rather than guess. */
 		rc = ho_err_set(j->err, HO_EINVAL,
-				"The PACS has more than one patient with ID '%s' (issuers '%s' and "
-				"'%s'). Choose the issuer of the patient ID and start again.",
-				j->patient_id, ps.issuers[0], ps.issuers[1]);
+		                "The PACS has more than one patient with ID '%s' (issuers '%s' and "
+		                "'%s'). Choose the issuer of the patient ID and start again.",
+		                j->patient_id, ps.issuers[0], ps.issuers[1]);
 		goto out;
 	} else {
 		copy_field(j->issuer, sizeof(j->issuer), ps.issuers[0]);
@@ -307,10 +309,11 @@ static int stage_find(struct job *j)
 		for (size_t k = 0; k < j->nstudies; k++)
 			found |= strcmp(j->studies[k].uid, j->o->study_uids[i]) == 0;
 		if (!found) {
-			rc = ho_err_set(j->err, HO_ENOTFOUND,
-					"Study %s is not a study of patient '%s' on the PACS. Nothing "
-					"was exported.",
-					j->o->study_uids[i], j->patient_id);
+			rc = ho_err_set(
+			    j->err, HO_ENOTFOUND,
+			    "Study %s is not a study of patient '%s' on the PACS. Nothing "
+			    "was exported.",
+			    j->o->study_uids[i], j->patient_id);
 			goto out;
 		}
 	}
@@ -326,7 +329,8 @@ static int stage_find(struct job *j)
 			sc.study_idx = ++idx;
 			sq.patient_id = j->patient_id;
 			sq.study_uid = j->studies[k].uid;
-			rc = ho_dcm_find(&j->peer, HO_DCM_LEVEL_SERIES, &sq, on_series, &sc, j->err);
+			rc =
+			    ho_dcm_find(&j->peer, HO_DCM_LEVEL_SERIES, &sq, on_series, &sc, j->err);
 			if (rc < 0)
 				goto out;
 			if (sc.oom) {
@@ -342,16 +346,17 @@ static int stage_find(struct job *j)
 		for (size_t k = 0; k < j->nseries; k++)
 			found |= strcmp(j->series[k].series_uid, j->o->series_uids[i]) == 0;
 		if (!found) {
-			rc = ho_err_set(j->err, HO_ENOTFOUND,
-					"Series %s was not found in the chosen studies of patient '%s'. "
-					"Nothing was exported.",
-					j->o->series_uids[i], j->patient_id);
+			rc = ho_err_set(
+			    j->err, HO_ENOTFOUND,
+			    "Series %s was not found in the chosen studies of patient '%s'. "
+			    "Nothing was exported.",
+			    j->o->series_uids[i], j->patient_id);
 			goto out;
 		}
 	}
 	if (j->nseries == 0) {
 		rc = ho_err_set(j->err, HO_ENOTFOUND,
-				"Patient '%s' has no images to export on the PACS.", j->patient_id);
+		                "Patient '%s' has no images to export on the PACS.", j->patient_id);
 		goto out;
 	}
 	qsort(j->series, j->nseries, sizeof(*j->series), cmp_series);
@@ -384,7 +389,8 @@ static int on_instance(void *ud, const ho_dcm_instance *in)
 	int rc = 0;
 
 	if (cancelled(j)) {
-		rc = ho_err_set(j->err, HO_ECANCEL, "The export was cancelled. Nothing was written.");
+		rc = ho_err_set(j->err, HO_ECANCEL,
+		                "The export was cancelled. Nothing was written.");
 		goto out;
 	}
 	/* The guard: every instance must belong to the selected patient (ID and issuer).
@@ -393,38 +399,41 @@ static int on_instance(void *ud, const ho_dcm_instance *in)
 	 * identifiers are not repeated in the message (staff do not need them). */
 	if (strcmp(in->patient_id, j->patient_id) != 0 || strcmp(in->issuer, j->issuer) != 0) {
 		j->stage = HO_STAGE_GUARD;
-		rc = ho_err_set(j->err, HO_EGUARD,
-				"Security stop: the PACS sent an image that belongs to another patient "
-				"(study %s, series %s, image %s). Nothing was written and the images "
-				"pulled were deleted. Report this to the PACS administrator so the "
-				"study can be corrected.",
-				s->study_uid, s->series_uid, in->sop_instance_uid);
+		rc = ho_err_set(
+		    j->err, HO_EGUARD,
+		    "Security stop: the PACS sent an image that belongs to another patient "
+		    "(study %s, series %s, image %s). Nothing was written and the images "
+		    "pulled were deleted. Report this to the PACS administrator so the "
+		    "study can be corrected.",
+		    s->study_uid, s->series_uid, in->sop_instance_uid);
 		goto out;
 	}
-	if (strcmp(in->study_uid, s->study_uid) != 0 || strcmp(in->series_uid, s->series_uid) != 0) {
+	if (strcmp(in->study_uid, s->study_uid) != 0 ||
+	    strcmp(in->series_uid, s->series_uid) != 0) {
 		j->stage = HO_STAGE_GUARD;
-		rc = ho_err_set(j->err, HO_EGUARD,
-				"Security stop: the PACS sent image %s from study %s series %s while "
-				"series %s was asked for. Nothing was written.",
-				in->sop_instance_uid, in->study_uid, in->series_uid, s->series_uid);
+		rc = ho_err_set(
+		    j->err, HO_EGUARD,
+		    "Security stop: the PACS sent image %s from study %s series %s while "
+		    "series %s was asked for. Nothing was written.",
+		    in->sop_instance_uid, in->study_uid, in->series_uid, s->series_uid);
 		goto out;
 	}
 	{
 		ho_err why = HO_ERR_INIT;
 		if (ho_dcm_check_instance(in->path, &why) < 0) {
 			rc = ho_err_set(j->err, HO_EFORMAT,
-					"The PACS sent a damaged image (study %s, series %s, image "
-					"%s): %s. Nothing was written; report it to the PACS "
-					"administrator.",
-					s->study_uid, s->series_uid, in->sop_instance_uid, why.msg);
+			                "The PACS sent a damaged image (study %s, series %s, image "
+			                "%s): %s. Nothing was written; report it to the PACS "
+			                "administrator.",
+			                s->study_uid, s->series_uid, in->sop_instance_uid, why.msg);
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < j->ninst; i++) {
 		if (strcmp(j->inst[i].sop_instance_uid, in->sop_instance_uid) == 0) {
 			rc = ho_err_set(j->err, HO_EFORMAT,
-					"The PACS sent image %s twice. Nothing was written.",
-					in->sop_instance_uid);
+			                "The PACS sent image %s twice. Nothing was written.",
+			                in->sop_instance_uid);
 			goto out;
 		}
 	}
@@ -440,14 +449,14 @@ static int on_instance(void *ud, const ho_dcm_instance *in)
 	}
 	if ((long)j->ninst >= ho_config_get_int(j->cfg, "export.max_instances")) {
 		rc = ho_err_set(j->err, HO_ETOOBIG,
-				"The selection holds more than %ld images, the most one export may "
-				"hold (export.max_instances). Select fewer series.",
-				ho_config_get_int(j->cfg, "export.max_instances"));
+		                "The selection holds more than %ld images, the most one export may "
+		                "hold (export.max_instances). Select fewer series.",
+		                ho_config_get_int(j->cfg, "export.max_instances"));
 		goto out;
 	}
 	/* PS3.10 8.2 / PS3.12: file IDs of 1-8 characters A-Z 0-9 _, at most 8 levels. */
 	rel = ho_strfmt("DICOM/P0000001/S%07u/SE%06u/I%07u", s->study_idx, s->series_idx,
-			s->received + 1);
+	                s->received + 1);
 	dir = ho_strfmt("%s/DICOM/P0000001/S%07u/SE%06u", j->fs, s->study_idx, s->series_idx);
 	if (rel == NULL || dir == NULL || (dst = ho_strfmt("%s/%s", j->fs, rel)) == NULL) {
 		rc = ho_err_set(j->err, HO_ENOMEM, "Out of memory.");
@@ -455,7 +464,7 @@ static int on_instance(void *ud, const ho_dcm_instance *in)
 	}
 	if (s->received == 0 && ho_fs_mkdir_p(dir, 0700) < 0) {
 		rc = ho_err_set(j->err, HO_EIO, "Cannot create %s in the staging area: %s", dir,
-				strerror(errno));
+		                strerror(errno));
 		goto out;
 	}
 	if (!ho_dcm_profile_allows(j->profile, in->transfer_syntax)) {
@@ -469,7 +478,7 @@ static int on_instance(void *ud, const ho_dcm_instance *in)
 		j->res->transcoded++;
 	} else if (rename(in->path, dst) < 0) {
 		rc = ho_err_set(j->err, HO_EIO, "Cannot move a received image into place: %s",
-				strerror(errno));
+		                strerror(errno));
 		goto out;
 	}
 	j->inst[j->ninst].rel = rel;
@@ -499,28 +508,28 @@ static int stage_pull(struct job *j)
 	for (size_t k = 0; k < j->nseries; k++) {
 		if (cancelled(j))
 			return ho_err_set(j->err, HO_ECANCEL,
-					  "The export was cancelled. Nothing was written.");
+			                  "The export was cancelled. Nothing was written.");
 		j->prog.items_total = 0;
 		for (size_t m = 0; m < j->nseries; m++)
 			if (j->series[m].expected > 0)
 				j->prog.items_total += (uint64_t)j->series[m].expected;
 		j->cur = (unsigned)k;
 		rc = ho_dcm_retrieve_series(&j->peer, j->patient_id, j->series[k].study_uid,
-					    j->series[k].series_uid, j->in, on_instance, j, j->err);
+		                            j->series[k].series_uid, j->in, on_instance, j, j->err);
 		if (rc < 0)
 			return rc;
 		if (j->series[k].received == 0)
 			return ho_err_set(j->err, HO_ENOTFOUND,
-					  "The PACS sent no images for series %s. Nothing was "
-					  "written; try again or ask the PACS administrator.",
-					  j->series[k].series_uid);
+			                  "The PACS sent no images for series %s. Nothing was "
+			                  "written; try again or ask the PACS administrator.",
+			                  j->series[k].series_uid);
 		if (j->series[k].expected > 0 &&
 		    j->series[k].received != (unsigned)j->series[k].expected)
 			return ho_err_set(j->err, HO_ENET,
-					  "The PACS sent %u of the %d images of series %s. Nothing "
-					  "was written; try again.",
-					  j->series[k].received, j->series[k].expected,
-					  j->series[k].series_uid);
+			                  "The PACS sent %u of the %d images of series %s. Nothing "
+			                  "was written; try again.",
+			                  j->series[k].received, j->series[k].expected,
+			                  j->series[k].series_uid);
 	}
 	j->res->instances = j->ninst;
 	return 0;
@@ -643,7 +652,7 @@ static int stage_fileset(struct job *j)
 		ho_pdi_html_opts ho = HO_PDI_HTML_OPTS_INIT;
 		ho.institution = ho_config_get(j->cfg, "kiosk.site");
 		if ((rc = ho_pdi_html_write(j->root, paths + 1, n - 1, &ho, on_html_progress, j,
-					    j->err)) < 0)
+		                            j->err)) < 0)
 			goto out;
 	}
 	if ((rc = ho_media_text_write(j->root, j->encrypt, j->err)) < 0)
@@ -696,10 +705,10 @@ static int stage_write_verify(struct job *j, const char *drive)
 			goto out;
 		if (cap > 0 && need > cap) {
 			rc = ho_err_set(j->err, HO_ETOOBIG,
-					"The selection needs %llu MB but the medium holds %llu MB. "
-					"Select fewer series or use a larger medium.",
-					(unsigned long long)(need >> 20),
-					(unsigned long long)(cap >> 20));
+			                "The selection needs %llu MB but the medium holds %llu MB. "
+			                "Select fewer series or use a larger medium.",
+			                (unsigned long long)(need >> 20),
+			                (unsigned long long)(cap >> 20));
 			goto out;
 		}
 	}
@@ -753,9 +762,9 @@ int ho_job_wipe_staging(const ho_config *cfg, ho_err *err)
 
 	if (ho_fs_rm_rf(staging) < 0 || ho_fs_count_files(staging) > 0)
 		return ho_err_set(err, HO_EIO,
-				  "The staging area %s could not be emptied; it may hold patient "
-				  "data. Call the administrator.",
-				  staging);
+		                  "The staging area %s could not be emptied; it may hold patient "
+		                  "data. Call the administrator.",
+		                  staging);
 	return 0;
 }
 
@@ -766,11 +775,11 @@ static int staging_new(struct job *j)
 
 	if (ho_fs_mkdir_p(staging, 0700) < 0)
 		return ho_err_set(j->err, HO_EIO, "Cannot create the staging area %s: %s", staging,
-				  strerror(errno));
+		                  strerror(errno));
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		return ho_err_set(j->err, HO_ECRYPTO, "The random number generator failed.");
-	j->dir = ho_strfmt("%s/job-%02x%02x%02x%02x%02x%02x", staging, r[0], r[1], r[2], r[3],
-			   r[4], r[5]);
+	j->dir = ho_strfmt("%s/job-%02x%02x%02x%02x%02x%02x", staging, r[0], r[1], r[2], r[3], r[4],
+	                   r[5]);
 	if (j->dir == NULL || (j->in = ho_strfmt("%s/in", j->dir)) == NULL ||
 	    (j->root = ho_strfmt("%s/medium", j->dir)) == NULL ||
 	    (j->fs = ho_strfmt("%s/%s", j->dir, j->encrypt ? "plain" : "medium")) == NULL)
@@ -778,7 +787,7 @@ static int staging_new(struct job *j)
 	if (mkdir(j->dir, 0700) < 0 || mkdir(j->in, 0700) < 0 || mkdir(j->root, 0700) < 0 ||
 	    (j->encrypt && mkdir(j->fs, 0700) < 0))
 		return ho_err_set(j->err, HO_EIO, "Cannot create the staging directory %s: %s",
-				  j->dir, strerror(errno));
+		                  j->dir, strerror(errno));
 	return 0;
 }
 
@@ -795,9 +804,9 @@ static int medium_type(const ho_config *cfg)
 {
 	const char *m = ho_config_get(cfg, "drive.media");
 
-	return strcmp(m, "dvd") == 0 ? HO_MEDIUM_DVD
+	return strcmp(m, "dvd") == 0   ? HO_MEDIUM_DVD
 	       : strcmp(m, "usb") == 0 ? HO_MEDIUM_USB
-				       : HO_MEDIUM_CD;
+	                               : HO_MEDIUM_CD;
 }
 
 /* ---- record ------------------------------------------------------------------------ */
@@ -814,14 +823,23 @@ static void audit_source(struct job *j, ho_audit_source *src)
 static int append(struct job *j, int kind, char *xml, size_t len, ho_ledger_receipt *rcpt)
 {
 	ho_err e = HO_ERR_INIT;
-	int rc = ho_ledger_append(j->ledger, kind, xml, len, rcpt, &e);
+	ho_ledger_receipt local;
+	int rc;
 
+	if (rcpt == NULL)
+		rcpt = &local;
+	rc = ho_ledger_append(j->ledger, kind, xml, len, rcpt, &e);
+	/* The local log is the record of truth; the repository gets a copy when it can
+	 * (the queue is on disk and survives restarts). */
+	if (rc == 0 && j->atna != NULL && ho_atna_enqueue(j->atna, rcpt->seq, xml, len, NULL) < 0)
+		fprintf(stderr, "handoff: could not queue entry %llu for the audit repository\n",
+		        (unsigned long long)rcpt->seq);
 	free(xml);
 	if (rc < 0)
 		ho_err_set(j->err, HO_ESTATE,
-			   "The handoff could not be recorded in the signed log (%s). Exports are "
-			   "stopped until the administrator fixes the log.",
-			   e.msg);
+		           "The handoff could not be recorded in the signed log (%s). Exports are "
+		           "stopped until the administrator fixes the log.",
+		           e.msg);
 	return rc < 0 ? HO_ESTATE : 0;
 }
 
@@ -833,8 +851,8 @@ struct study_facts {
 	const char **series;
 };
 
-static int build_export(struct job *j, struct study_facts **out_facts,
-			ho_audit_selection **out_sel, size_t *out_nsel)
+static int build_export(struct job *j, struct study_facts **out_facts, ho_audit_selection **out_sel,
+                        size_t *out_nsel)
 {
 	struct study_facts *f = calloc(j->nstudies ? j->nstudies : 1, sizeof(*f));
 	ho_audit_selection *sel = calloc(j->nseries + j->nexcluded + 1, sizeof(*sel));
@@ -882,9 +900,9 @@ static int build_export(struct job *j, struct study_facts **out_facts,
 	for (size_t m = 0; m < j->nseries; m++) {
 		sel[nsel].uid = j->series[m].series_uid;
 		sel[nsel].included = true;
-		sel[nsel++].reason = j->o->n_series ? "chosen by staff"
-				     : j->o->n_studies ? "every series of a chosen study"
-						       : "every series of the patient";
+		sel[nsel++].reason = j->o->n_series    ? "chosen by staff"
+		                     : j->o->n_studies ? "every series of a chosen study"
+		                                       : "every series of the patient";
 	}
 	for (size_t m = 0; m < j->nexcluded; m++) {
 		sel[nsel].uid = j->excluded[m];
@@ -1040,9 +1058,9 @@ static void record_failure(struct job *j, int rc)
 	    (j->res->medium_touched && record_spoiled(j, saved.msg) < 0)) {
 		j->err = keep;
 		ho_err_reset(keep, saved.code,
-			     "%.200s The failure could not be recorded in the signed log either: "
-			     "%.200s",
-			     saved.msg, lerr.msg);
+		             "%.200s The failure could not be recorded in the signed log either: "
+		             "%.200s",
+		             saved.msg, lerr.msg);
 		return;
 	}
 	j->err = keep;
@@ -1068,11 +1086,31 @@ static int ledger_open(struct job *j)
 	lo.origin = origin;
 	if (ho_fs_mkdir_p(dir, 0700) < 0 || ho_ledger_open(&j->ledger, dir, &lo, &e) < 0 ||
 	    ho_ledger_status(j->ledger, &e) < 0) {
-		rc = ho_err_set(j->err, HO_ESTATE,
-				"The signed handoff log in %s cannot be written (%s). No export can "
-				"be made until the administrator fixes it.",
-				dir, e.msg[0] ? e.msg : strerror(errno));
+		rc =
+		    ho_err_set(j->err, HO_ESTATE,
+		               "The signed handoff log in %s cannot be written (%s). No export can "
+		               "be made until the administrator fixes it.",
+		               dir, e.msg[0] ? e.msg : strerror(errno));
 		goto out;
+	}
+	if (ho_config_get(j->cfg, "atna.host")[0] != '\0') {
+		ho_atna_opts ao = HO_ATNA_OPTS_INIT;
+		char *q = ho_strfmt("%s/atna-queue", ho_config_get(j->cfg, "kiosk.state"));
+		ho_err ae = HO_ERR_INIT;
+		ao.host = ho_config_get(j->cfg, "atna.host");
+		ao.port = (unsigned)ho_config_get_int(j->cfg, "atna.port");
+		ao.ca_file = ho_config_get(j->cfg, "atna.ca");
+		ao.cert_file = ho_config_get(j->cfg, "atna.cert")[0]
+		                   ? ho_config_get(j->cfg, "atna.cert")
+		                   : NULL;
+		ao.key_file =
+		    ho_config_get(j->cfg, "atna.key")[0] ? ho_config_get(j->cfg, "atna.key") : NULL;
+		ao.queue_dir = q;
+		ao.hostname = ho_config_get(j->cfg, "kiosk.name");
+		if (q == NULL || ho_atna_new(&j->atna, &ao, &ae) < 0)
+			fprintf(stderr, "handoff: audit forwarding is off for this job: %s\n",
+			        ae.msg[0] ? ae.msg : "out of memory");
+		free(q);
 	}
 out:
 	free(def);
@@ -1093,13 +1131,13 @@ int ho_job_run(const ho_config *cfg, const ho_job_opts *o, ho_job_result *res, h
 		return ho_err_set(err, HO_EINVAL, "A patient ID is required.");
 	if (o->staff_id == NULL || o->staff_id[0] == '\0')
 		return ho_err_set(err, HO_EINVAL,
-				  "The staff member handing out the medium must be named.");
+		                  "The staff member handing out the medium must be named.");
 	j.cfg = cfg;
 	j.o = o;
 	j.res = res;
 	j.err = err;
-	j.encrypt = o->encrypt >= 0 ? o->encrypt != 0
-				    : ho_config_get_int(cfg, "export.encrypt") != 0;
+	j.encrypt =
+	    o->encrypt >= 0 ? o->encrypt != 0 : ho_config_get_int(cfg, "export.encrypt") != 0;
 	ho_pacs_peer(cfg, &j.peer);
 	drive = o->drive != NULL ? o->drive : ho_config_get(cfg, "drive.address");
 	j.profile = profile_for_media(ho_config_get(cfg, "drive.media"));
@@ -1152,9 +1190,9 @@ out:
 	if (wrc < 0 || (j.dir != NULL && ho_fs_count_files(j.dir) > 0)) {
 		/* PHI left behind outranks whatever else went wrong. */
 		ho_err_reset(err, HO_EIO,
-			     "Patient data could not be removed from the staging area %s. Call the "
-			     "administrator.",
-			     j.dir);
+		             "Patient data could not be removed from the staging area %s. Call the "
+		             "administrator.",
+		             j.dir);
 		if (rc == 0)
 			(void)record_alert(&j, HO_ALERT_CONFIG, err->msg);
 		rc = HO_EIO;
@@ -1164,12 +1202,19 @@ out:
 		record_failure(&j, rc);
 	if (rc == HO_ESTATE && res->medium_touched)
 		ho_err_reset(err, HO_ESTATE,
-			     "%.300s The medium was written but the handoff is not on record: do "
-			     "not hand it out; destroy it.",
-			     err->msg);
+		             "%.300s The medium was written but the handoff is not on record: do "
+		             "not hand it out; destroy it.",
+		             err->msg);
+	if (j.atna != NULL) {
+		ho_err ae = HO_ERR_INIT;
+		if (ho_atna_flush(j.atna, false, NULL, &ae) < 0)
+			fprintf(stderr, "handoff: the audit repository will get this later (%s)\n",
+			        ae.msg);
+	}
 done:
 	for (size_t i = 0; i < j.ninst; i++)
 		free(j.inst[i].rel);
+	ho_atna_free(j.atna);
 	ho_ledger_close(j.ledger);
 	free(j.escrow_text);
 	free(j.inst);

@@ -10,7 +10,7 @@ PKGS=(
 	orthanc dicom3tools zbar-tools mtools dosfstools xorriso genisoimage
 	python3 python3-pydicom python3-numpy p7zip-full libarchive-tools
 	chromium rsyslog rsyslog-openssl iproute2 util-linux procps curl jq libxml2-utils
-	time bc firefox-esr libjpeg-turbo-progs
+	time bc firefox-esr libjpeg-turbo-progs python3-cryptography openssl
 )
 
 if [ "$(id -u)" -ne 0 ]; then
