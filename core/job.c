@@ -1207,7 +1207,7 @@ out:
 		             err->msg);
 	if (j.atna != NULL) {
 		ho_err ae = HO_ERR_INIT;
-		if (ho_atna_flush(j.atna, false, NULL, &ae) < 0)
+		if (ho_atna_flush(j.atna, true, NULL, &ae) < 0)
 			fprintf(stderr, "handoff: the audit repository will get this later (%s)\n",
 			        ae.msg);
 	}

@@ -349,6 +349,104 @@ class Viewer(Case):
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
 
 
+class Atna(Case):
+    """Every log entry also goes to an audit record repository: a real rsyslog with TLS
+    (RFC 5425) on 127.0.0.1. The local log stays the record of truth: with the server
+    down the export still succeeds and the message is delivered by a later job."""
+
+    def setUp(self):
+        super().setUp()
+        import socket
+        w = self.dir
+
+        def sh(*a):
+            subprocess.run(list(a), check=True, capture_output=True)
+        sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+           "-nodes", "-days", "2", "-subj", "/CN=test ca", "-keyout", w + "/ca.key",
+           "-out", w + "/ca.pem")
+        sh("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+           "-subj", "/CN=127.0.0.1", "-keyout", w + "/srv.key", "-out", w + "/srv.csr")
+        with open(w + "/ext", "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        sh("openssl", "x509", "-req", "-in", w + "/srv.csr", "-CA", w + "/ca.pem", "-CAkey",
+           w + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", w + "/ext", "-out",
+           w + "/srv.pem")
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.received = w + "/received.log"
+        os.makedirs(w + "/spool")
+        with open(w + "/rsyslog.conf", "w") as f:
+            f.write(f"""
+global(workDirectory="{w}/spool" DefaultNetstreamDriver="ossl"
+       DefaultNetstreamDriverCAFile="{w}/ca.pem" DefaultNetstreamDriverCertFile="{w}/srv.pem"
+       DefaultNetstreamDriverKeyFile="{w}/srv.key" maxMessageSize="1m")
+module(load="imtcp" StreamDriver.Name="ossl" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")
+template(name="one" type="string" string="%app-name% %msg:::escape-cc%\\n")
+ruleset(name="atna") {{ action(type="omfile" file="{self.received}" template="one") }}
+input(type="imtcp" port="{self.port}" address="127.0.0.1" ruleset="atna")
+""")
+        self.srv = None
+
+    def tearDown(self):
+        self.stop()
+
+    def start(self):
+        import socket
+        import time
+        self.srv = subprocess.Popen(["rsyslogd", "-n", "-f", self.dir + "/rsyslog.conf", "-i",
+                                     self.dir + "/rsyslog.pid"], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.fail("rsyslogd did not start")
+
+    def stop(self):
+        if self.srv is not None:
+            self.srv.terminate()
+            self.srv.wait(10)
+            self.srv = None
+
+    def exports_received(self):
+        import time
+        for _ in range(50):
+            try:
+                with open(self.received, encoding="utf-8", errors="replace") as f:
+                    text = f.read()
+            except FileNotFoundError:
+                text = ""
+            n = text.count("110106")
+            if n:
+                return n
+            time.sleep(0.1)
+        return 0
+
+    def test_forwarded_and_queued_while_down(self):
+        sets = ("atna.host=127.0.0.1", "atna.port=%d" % self.port,
+                "atna.ca=" + self.dir + "/ca.pem", "export.encrypt=no")
+        self.start()
+        r, _img, _ = self.export("HO-0001", sets=sets)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.exports_received(), 1)
+        self.stop()
+        os.unlink(os.path.join(self.dir, "disc.iso"))
+        r, _img, _ = self.export("HO-0001", sets=sets)
+        self.assertEqual(r.returncode, 0, r.stderr)  # the local log is enough
+        self.assertIn("audit repository will get this later", r.stderr)
+        self.start()
+        os.unlink(os.path.join(self.dir, "disc.iso"))
+        r, _img, _ = self.export("HO-0001", sets=sets)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        import time
+        time.sleep(0.5)
+        self.assertEqual(self.exports_received(), 3)
+
+
 class Refuse(Case):
     """Each refusal: non-zero exit, a clear message, no medium, nothing in staging."""
 
