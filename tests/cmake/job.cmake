@@ -25,17 +25,23 @@ set(HO_EXPORT_ENV
 	HO_PACS_DIR=${HO_PACS_DIR}
 	HO_PACS_SH=${CMAKE_SOURCE_DIR}/hw-sim/pacs/pacs.sh
 	HO_VIEWER_DIR=${CMAKE_SOURCE_DIR}/viewer
+	HO_VIEWER_DIST=${HO_VIEWER_DIST}
+	HO_MOVE_PORT=${HO_KIOSK_MOVE_PORT}
+	HO_PACS_TLS_DIR=${HO_PACS_TLS_DIR}
+	HO_PACS_TLS_PORT=${HO_PACS_TLS_PORT}
 	HO_WORK=${CMAKE_BINARY_DIR}/work/export)
-foreach(t Find Export Encrypted Viewer Atna Refuse)
+foreach(t Find Export Encrypted Viewer Retrieve Atna Refuse)
 	add_test(NAME export_${t} COMMAND ${HO_PYTHON} ${HO_TEST_ROOT}/integration/export_test.py ${t})
 	set_tests_properties(export_${t} PROPERTIES LABELS integration FIXTURES_REQUIRED pacs
 		ENVIRONMENT "${HO_EXPORT_ENV}" TIMEOUT 1200)
 endforeach()
 set_tests_properties(export_Viewer PROPERTIES LABELS "integration;viewer")
+set_tests_properties(export_Retrieve PROPERTIES FIXTURES_REQUIRED "pacs;pacs_tls"
+	RESOURCE_LOCK kiosk_move_port)
 set_tests_properties(export_Encrypted PROPERTIES LABELS "integration;viewer")
 # The corrupt-object case damages the PACS's copy of HO-0006: run it after the rest.
 set_tests_properties(export_Refuse PROPERTIES
-	DEPENDS "export_Find;export_Export;export_Encrypted;export_Viewer;export_Atna")
+	DEPENDS "export_Find;export_Export;export_Encrypted;export_Viewer;export_Atna;export_Retrieve")
 
 # Benchmark (label bench: run on purpose with `ctest -L bench`; prints ratios).
 add_test(NAME export_bench COMMAND ${HO_TEST_ROOT}/bench/export_bench.sh)

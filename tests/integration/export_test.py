@@ -21,6 +21,7 @@ WORK = os.environ["HO_WORK"]
 PACS_DIR = os.environ.get("HO_PACS_DIR", "")
 PACS_SH = os.environ.get("HO_PACS_SH", "")
 VIEWER_DIR = os.environ.get("HO_VIEWER_DIR", "")
+DIST = os.environ.get("HO_VIEWER_DIST", "")
 
 
 def patients():
@@ -57,7 +58,7 @@ class Case(unittest.TestCase):
         self.state = os.path.join(self.dir, "state")
 
     def handoff(self, *args, sets=()):
-        cmd = [CLI, "--set", "pacs.port=" + PORT, "--set", "kiosk.staging=" + self.staging,
+        cmd = [CLI, "--set", "pacs.port=" + PORT, "--set", "kiosk.viewer_dist=" + DIST, "--set", "kiosk.staging=" + self.staging,
                "--set", "kiosk.state=" + self.state]
         for s in sets:
             cmd += ["--set", s]
@@ -347,6 +348,29 @@ class Viewer(Case):
                             "--viewer", VIEWER_DIR, "--medium", tree], capture_output=True,
                            text=True, timeout=300)
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+
+class Retrieve(Case):
+    """The other ways to pull: C-MOVE to our own storage SCP, and DICOM TLS."""
+
+    def test_export_by_cmove(self):
+        r, img, _ = self.export("HO-0002", sets=("pacs.retrieve=move",
+                                                 "pacs.move_port=" + os.environ["HO_MOVE_PORT"]))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.judge(img, json.loads(r.stdout), expected_sops(patient("HO-0002")))
+
+    def test_export_over_tls(self):
+        tls = os.path.join(os.environ["HO_PACS_TLS_DIR"], "tls")
+        base = ("pacs.port=" + os.environ["HO_PACS_TLS_PORT"], "pacs.tls_ca=" + tls + "/ca.pem")
+        client = ("pacs.tls_cert=" + tls + "/client.pem", "pacs.tls_key=" + tls + "/client.key")
+        r, img, _ = self.export("HO-0001", sets=base + client)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.judge(img, json.loads(r.stdout), expected_sops(patient("HO-0001")))
+        # The TLS PACS refuses plain DICOM and clients without a certificate.
+        os.unlink(img)
+        r, img, _ = self.export("HO-0001", sets=base[:1])
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertNoStaging()
 
 
 class Atna(Case):
