@@ -49,6 +49,8 @@ static const struct key KEYS[] = {
 	{"export.max_instances", K_INT, 1, 1000000, "20000", "refuse larger exports"},
 	{"export.escrow_key", K_STR, 0, 0, "", "clinic escrow public key (PEM); empty = none"},
 	{"export.pdi_html", K_BOOL, 0, 1, "yes", "IHE_PDI/ pages on unencrypted media"},
+	{"export.pdi_html_per_series", K_INT, 0, 100000, "16",
+	 "pictures per series on the IHE_PDI pages, evenly spread; 0 = every image"},
 	{"export.viewer_payload_max", K_INT, 0, 2000000000, "67108864",
 	 "largest study (bytes) the viewer reads without the user picking a file"},
 };

@@ -651,6 +651,10 @@ static int stage_fileset(struct job *j)
 	} else if (ho_config_get_int(j->cfg, "export.pdi_html")) {
 		ho_pdi_html_opts ho = HO_PDI_HTML_OPTS_INIT;
 		ho.institution = ho_config_get(j->cfg, "kiosk.site");
+		/* The pages are a preview for a browser without scripts, not the study: a few
+		 * pictures per series say what is there (the viewer and DICOM hold it all),
+		 * and rendering every slice of a CT cost more than pulling it. */
+		ho.max_per_series = (unsigned)ho_config_get_int(j->cfg, "export.pdi_html_per_series");
 		if ((rc = ho_pdi_html_write(j->root, paths + 1, n - 1, &ho, on_html_progress, j,
 		                            j->err)) < 0)
 			goto out;

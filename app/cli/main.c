@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/cli/cli.h"
@@ -207,11 +208,20 @@ struct pw_out {
 };
 
 struct bar {
+	struct timespec t0;
 	int tty;
 	int last_stage;
 	int drawn;
 	struct pw_out *pw;
 };
+
+static double elapsed(const struct bar *b)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - b->t0.tv_sec) + (double)(t.tv_nsec - b->t0.tv_nsec) / 1e9;
+}
 
 /* On the kiosk the password goes to the receipt's tear-off part; the headless front end
  * hands it to the descriptor the caller opened for it, or to the operator's terminal. */
@@ -237,7 +247,8 @@ static void on_progress(void *ud, const ho_progress *p)
 
 	if (!b->tty) {
 		if (p->stage != b->last_stage)
-			fprintf(stderr, "[%s] %s\n", ho_stage_name(p->stage), p->what);
+			fprintf(stderr, "[%8.3f s] [%s] %s\n", elapsed(b), ho_stage_name(p->stage),
+				p->what);
 		b->last_stage = p->stage;
 		return;
 	}
@@ -408,6 +419,7 @@ static int cmd_export(ho_config *cfg, int argc, char **argv)
 	o.study_uids = studies;
 	o.series_uids = series;
 	o.progress = on_progress;
+	clock_gettime(CLOCK_MONOTONIC, &bar.t0);
 	bar.pw = &pw;
 	o.ud = &bar;
 	rc = ho_job_run(cfg, &o, &res, &err);

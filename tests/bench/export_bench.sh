@@ -89,3 +89,20 @@ if [ $# -ge 2 ]; then
 	shift $(($# - 1))
 	echo "peak RSS of ours, largest study / smallest study: $(echo "${RSS[$1]} / ${RSS[$first]}" | bc -l | cut -c1-5)"
 fi
+
+# DESIGN figure: from "burn" to verified medium, log entry and receipt on a drive
+# throttled to CD 52x, against the time the drive alone needs to write and read back.
+if [ "${HO_BENCH_SIM:-1}" = 1 ]; then
+	d=$work/sim
+	mkdir -p "$d"
+	"$cli" --set "pacs.port=$port" --set "kiosk.staging=$d/staging" --set "kiosk.state=$d/state" \
+		export --patient HO-0002 --drive "sim:$d/disc.iso?media=cd&speed=52" \
+		--manifest "$d/manifest" >/dev/null 2>"$d/err" || { cat "$d/err" >&2; exit 1; }
+	t_write=$(awk -F'[][]' '/\[write\]/ {gsub(/ s/,"",$2); print $2; exit}' "$d/err")
+	t_end=$(awk -F'[][]' '/\[wipe\]/ {gsub(/ s/,"",$2); v=$2} END {print v}' "$d/err")
+	bytes=$(stat -c %s "$d/disc.iso")
+	drive=$(echo "2 * $bytes / (52 * 153600)" | bc -l)
+	took=$(echo "$t_end - $t_write" | bc -l)
+	printf 'CD 52x (simulated), HO-0002: %d bytes; drive alone %.2f s; burn->verified+logged %.2f s; ratio %.3f (target <= 1.15)\n' \
+		"$bytes" "$drive" "$took" "$(echo "$took / $drive" | bc -l)"
+fi
