@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/note.h"
+#include "util/utf8.h"
 
 /* Growable output with a hard cap (HO_AUDIT_MAX_XML); the first failure sticks. */
 typedef struct xb {
@@ -62,33 +63,15 @@ static void xb_fmt(xb *b, const char *fmt, ...)
 		xb_raw(b, tmp, (size_t)n);
 }
 
-/* Length of the valid UTF-8 sequence at s (XML 1.0 2.2 Char production), 0 if bad. */
+/* Length of the valid UTF-8 sequence at s that is also an XML 1.0 Char (2.2
+ * production: no C0 controls but tab/LF/CR, no U+FFFE/U+FFFF), 0 if not. */
 static size_t utf8_ok(const unsigned char *s)
 {
 	uint32_t cp;
-	size_t n;
+	size_t n = ho_utf8_next(s, &cp);
 
-	if (s[0] < 0x80)
-		return (s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r') ? 1 : 0;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+	if (n == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
+	    cp == 0xffff)
 		return 0;
 	return n;
 }

@@ -1,37 +1,9 @@
 #include "util/json.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not valid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
+#include "util/utf8.h"
 
 void ho_json_str(FILE *f, const char *str)
 {
@@ -39,7 +11,8 @@ void ho_json_str(FILE *f, const char *str)
 
 	fputc('"', f);
 	while (*s != '\0') {
-		size_t n = utf8_len(s);
+		uint32_t cp;
+		size_t n = ho_utf8_next(s, &cp);
 		if (n == 0) {
 			fputs("\\ufffd", f);
 			s++;
