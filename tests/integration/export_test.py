@@ -514,6 +514,38 @@ class Refuse(Case):
     def test_unknown_series(self):
         self.refused(4, "1.2.3.4.5.6", "--series", "1.2.3.4.5.6")
 
+    def test_log_unwritable_stops_exports(self):
+        # A log that cannot be written: a full filesystem (a 64 KiB tmpfs, filled), or,
+        # where mounting is not allowed, a path that is a file instead of a directory.
+        logdir = os.path.join(self.dir, "log")
+        os.makedirs(logdir)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", logdir],
+                                 capture_output=True).returncode == 0
+        try:
+            if mounted:
+                fd = os.open(os.path.join(logdir, "filler"), os.O_WRONLY | os.O_CREAT)
+                try:
+                    while os.write(fd, b"\0" * 4096) > 0:
+                        pass
+                except OSError:
+                    pass
+                os.close(fd)
+            else:
+                os.rmdir(logdir)
+                with open(logdir, "w") as f:
+                    f.write("not a directory")
+            img = os.path.join(self.dir, "disc.iso")
+            r = self.handoff("export", "--patient", "HO-0001", "--no-encrypt", "--drive",
+                             "stdio:" + img, sets=("kiosk.log=" + logdir,))
+            self.assertEqual(r.returncode, 10, r.stderr)
+            self.assertIn("log", r.stderr)
+            self.assertIn("No export can be made", r.stderr)
+            self.assertFalse(os.path.exists(img) and os.path.getsize(img) > 0)
+            self.assertNoStaging()
+        finally:
+            if mounted:
+                subprocess.run(["umount", logdir], check=True)
+
     def test_unusable_drive(self):
         r = self.handoff("export", "--patient", "HO-0001", "--drive",
                          "stdio:/nonexistent/dir/disc.iso")
