@@ -28,8 +28,8 @@ add_test(NAME dicom_net_diskfull
 	COMMAND ${HO_DICOM_NET} diskfull ${HO_DICOM_NET_ARGS} --port ${HO_PACS_PORT})
 set_tests_properties(dicom_net_diskfull PROPERTIES LABELS "integration;fault" TIMEOUT 300
 	FIXTURES_REQUIRED "hwsim_data;pacs" RESOURCE_LOCK kiosk_move_port SKIP_RETURN_CODE 77)
-# No PACS needed: a closed port, and a listener that never answers.
-foreach(c down silent)
+# No PACS needed: a closed port, a listener that never answers, DCMTK's dcmqrscp.
+foreach(c down silent charsets_qr)
 	add_test(NAME dicom_net_${c} COMMAND ${HO_DICOM_NET} ${c} ${HO_DICOM_NET_ARGS} --port 9)
 	set_tests_properties(dicom_net_${c} PROPERTIES LABELS integration TIMEOUT 60
 		FIXTURES_REQUIRED hwsim_data)

@@ -6,7 +6,7 @@ Usage: dicom_net.py CASE --cli DICOM_CLI --data HWSIM_DATA --port P [--tls-dir D
 
 CASE is one of: find, get, move, compressed, stop, misfiled, tls, wrong_called,
 unknown_calling, noget, down, silent, unknown_series, corrupt, move_foreign, diskfull,
-nodelay. Each prints what it checked and exits 0, or 1 with
+charsets_qr, nodelay. Each prints what it checked and exits 0, or 1 with
 the reason. The expected answers come from HWSIM_DATA/patients.json (what the generator
 put into the PACS), never from the PACS itself.
 """
@@ -352,6 +352,49 @@ def case_diskfull(a, cli, pts):
         check(int(out[-1]) <= 2, "files left on the full staging: %s" % out[-1])
         print("%s, staging full: %s" % ("C-MOVE" if peer else "C-GET",
                                          [l for l in p.stderr.splitlines() if "HO_EIO" in l][0]))
+
+
+def case_charsets_qr(a, cli, pts):
+    # C-FIND answers in ISO_IR 100 and ISO 2022 IR 87 (Orthanc re-encodes everything to
+    # its DefaultEncoding, so the answers come from DCMTK's dcmqrscp, which sends the
+    # stored bytes): the records must carry the names in UTF-8 (PS3.5 H.3.1 example).
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = os.path.join(a.scratch, "files")
+    db = os.path.join(a.scratch, "db")
+    os.makedirs(db)
+    subprocess.run([sys.executable, os.path.join(here, "..", "unit", "dicom_mkfiles.py"),
+                    files], check=True, capture_output=True)
+    for f in ("le.dcm", "jp.dcm"):
+        shutil.copy(os.path.join(files, f), db)
+    subprocess.run(["dcmqridx", db, os.path.join(db, "le.dcm"), os.path.join(db, "jp.dcm")],
+                   check=True, capture_output=True)
+    port = 4449
+    cfg = os.path.join(a.scratch, "dcmqrscp.cfg")
+    with open(cfg, "w") as f:
+        f.write("NetworkTCPPort = %d\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
+                "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                "AETable BEGIN\nQRSCP %s RW (10, 100mb) ANY\nAETable END\n" % (port, db))
+    log = open(os.path.join(a.scratch, "dcmqrscp.log"), "w")
+    srv = subprocess.Popen(["dcmqrscp", "-c", cfg], stdout=log, stderr=log)
+    try:
+        cli.a.port = port
+        cli.a.aec = "QRSCP"
+        for _ in range(100):
+            rc, lines, err, _ = cli.run(["find", "patient"])
+            if rc == "HO_OK":
+                break
+            time.sleep(0.1)
+        rows = cli.find("patient")
+        names = {r["pid"]: r["name"] for r in rows}
+        want = {"HO-U-1": "Müller^Jürgen", "HO-U-2": "Yamada^Tarou=山田^太郎=やまだ^たろう"}
+        check(names == want, "names from dcmqrscp: %r" % names)
+        rows = cli.find("study", pid="HO-U-2")
+        check(len(rows) == 1 and rows[0]["name"] == want["HO-U-2"], "study level: %r" % rows)
+        print("find via dcmqrscp: ISO_IR 100 and ISO 2022 IR 87 answers arrive as UTF-8")
+    finally:
+        srv.terminate()
+        srv.wait()
+        log.close()
 
 
 def case_silent(a, cli, pts):
