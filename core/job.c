@@ -760,6 +760,11 @@ out:
 
 /* ---- staging ----------------------------------------------------------------------- */
 
+int ho_job_global_init(ho_err *err)
+{
+	return ho_dcm_global_init(err);
+}
+
 int ho_job_wipe_staging(const ho_config *cfg, ho_err *err)
 {
 	const char *staging = ho_config_get(cfg, "kiosk.staging");

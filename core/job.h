@@ -112,6 +112,10 @@ typedef struct ho_job_result {
 int ho_job_run(const ho_config *cfg, const ho_job_opts *opts, ho_job_result *res, ho_err *err)
 	__attribute__((warn_unused_result));
 
+/* Process set-up the pipeline needs before any thread starts (DCMTK codecs and its
+ * TCP_NODELAY environment switch). Call once from main(); idempotent. */
+int ho_job_global_init(ho_err *err) __attribute__((warn_unused_result));
+
 /* Removes everything left in the staging area (a crash, a power cut). Called at start. */
 int ho_job_wipe_staging(const ho_config *cfg, ho_err *err) __attribute__((warn_unused_result));
 

@@ -532,6 +532,8 @@ int main(int argc, char **argv)
 		fputs(USAGE, stderr);
 		return 1;
 	}
+	if ((rc = ho_job_global_init(&err)) < 0)
+		return fail(&err, rc);
 	if (path == NULL && access("/etc/handoff/handoff.conf", R_OK) == 0)
 		path = "/etc/handoff/handoff.conf";
 	if ((rc = ho_config_load(&cfg, path, &err)) < 0)
