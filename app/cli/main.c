@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -531,6 +532,11 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		fputs(USAGE, stderr);
 		return 1;
+	}
+	/* STYLE.md 5: the medium password must never reach a core dump. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		fputs("handoff: cannot turn core dumps off; refusing to run\n", stderr);
+		return 12;
 	}
 	if ((rc = ho_job_global_init(&err)) < 0)
 		return fail(&err, rc);
