@@ -5,21 +5,22 @@
 // marker value at rows/columns 0-31; an 8x8 block per set bit of InstanceNumber at
 // columns 40+8b, rows 0-7).
 //
-// Usage: node medium_viewer.mjs --viewer VIEWER_SRC_DIR --medium DIR [--password P]
+// Usage: node medium_viewer.mjs --viewer VIEWER_SRC_DIR --medium DIR [--password P] [--shot PNG]
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const arg = (k) => {
 	const i = process.argv.indexOf(k);
 	return i > 0 ? process.argv[i + 1] : undefined;
 };
-const require = createRequire(join(arg('--viewer'), 'package.json'));
+const require = createRequire(resolve(arg('--viewer'), 'package.json'));
 const puppeteer = require('puppeteer-core');
 const medium = arg('--medium');
 const password = arg('--password');
+const shot = arg('--shot'); // optional PNG of what the patient sees
 
 let failures = 0;
 const check = (cond, what) => {
@@ -75,6 +76,8 @@ try {
 	const b0 = await pixel(44, 4), b1 = await pixel(52, 4);
 	check((bright(b0) && dark(b1)) || (dark(b0) && bright(b1)),
 		`instance-number blocks read 1 or 2: ${b0} ${b1}`);
+	if (shot)
+		await page.screenshot({ path: shot });
 	const hdr = await page.evaluate(() => document.body.innerText);
 	check(/DEMO\^?\s*ALICE|ALICE/.test(hdr), 'header shows the patient name');
 } catch (e) {
