@@ -156,7 +156,7 @@ int check_peer(peer_cfg &pc, const ho_dcm_peer *p, ho_err *err)
 	if (p->tls_ca_file == NULL && p->tls_cert_file != NULL)
 		return ho_err_set(err, HO_ECONFIG,
 				  "A TLS client certificate is configured but no CA file to check "
-				  "the PACS against (pacs.tls_ca_file).");
+				  "the PACS against (pacs.tls_ca).");
 	pc.host = p->host;
 	pc.port = p->port;
 	pc.called = p->called_ae;
@@ -234,7 +234,7 @@ int setup_tls(conn &c, const peer_cfg &pc, ho_err *err)
 	if (c.tls->addTrustedCertificateFile(pc.ca.c_str(), DCF_Filetype_PEM).bad())
 		return ho_err_set(err, HO_ECONFIG,
 				  "The CA file %s could not be read as PEM certificates "
-				  "(pacs.tls_ca_file).",
+				  "(pacs.tls_ca).",
 				  pc.ca.c_str());
 	if (!pc.cert.empty()) {
 		if (c.tls->setPrivateKeyFile(pc.key.c_str(), DCF_Filetype_PEM).bad())
@@ -357,7 +357,7 @@ int open_assoc(conn &c, const peer_cfg &pc, const std::vector<ctx_spec> &ctxs, h
 			return ho_err_set(err, HO_ENET,
 					  "The secure connection to the PACS at %s failed (%s). "
 					  "Check that the PACS uses TLS on this port and that its "
-					  "certificate is signed by the CA in pacs.tls_ca_file and "
+					  "certificate is signed by the CA in pacs.tls_ca and "
 					  "names this host.",
 					  pc.where.c_str(), t);
 		return ho_err_set(err, HO_ENET,
@@ -832,7 +832,7 @@ int final_status(retrieve_state &st, const char *op, unsigned status, unsigned c
 				  "The PACS at %s does not know where to send the images: it has "
 				  "no address for this kiosk's AE title '%s'. Ask the PACS "
 				  "administrator to add it with port %d, or use C-GET "
-				  "(pacs.move_port = 0).",
+				  "(pacs.retrieve = get).",
 				  pc.where.c_str(), pc.calling.c_str(), pc.move_port);
 	if (status == STATUS_GET_Cancel_SubOperationsTerminatedDueToCancelIndication)
 		return ho_err_set(err, HO_ECANCEL, "The retrieve was cancelled.");
@@ -898,7 +898,7 @@ int do_get(retrieve_state &st, const char *patient_id, const char *study, const 
 		return ho_err_set(err, HO_EREFUSED,
 				  "The PACS at %s does not allow retrieval by C-GET for AE title "
 				  "'%s'. Ask the PACS administrator to allow it, or configure "
-				  "C-MOVE (pacs.move_port).",
+				  "C-MOVE (pacs.retrieve = move).",
 				  pc.where.c_str(), pc.calling.c_str());
 
 	std::unique_ptr<DcmDataset> ids(retrieve_ids(patient_id, study, series));
@@ -933,7 +933,7 @@ int do_get(retrieve_state &st, const char *patient_id, const char *study, const 
 					  "The PACS at %s refused the retrieve by C-GET for AE "
 					  "title '%s' (it broke off the connection). Ask the PACS "
 					  "administrator to allow C-GET for this AE, or configure "
-					  "C-MOVE (pacs.move_port).",
+					  "C-MOVE (pacs.retrieve = move).",
 					  pc.where.c_str(), pc.calling.c_str());
 		}
 		if (cond.bad())
@@ -1198,7 +1198,7 @@ int do_move(retrieve_state &st, const char *patient_id, const char *study, const
 		return ho_err_set(err, HO_EREFUSED,
 				  "The PACS at %s does not allow retrieval by C-MOVE for AE title "
 				  "'%s'. Ask the PACS administrator, or use C-GET "
-				  "(pacs.move_port = 0).",
+				  "(pacs.retrieve = get).",
 				  pc.where.c_str(), pc.calling.c_str());
 	std::unique_ptr<DcmDataset> ids(retrieve_ids(patient_id, study, series));
 	T_DIMSE_Message msg;

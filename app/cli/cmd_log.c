@@ -1,5 +1,6 @@
 /* `handoff log ...` - the signed handoff log from the command line. Uses only the public
  * headers of core/ (ledger, ledger_verify, ledger_export, note, signer). */
+#include "app/cli/cli.h"
 #include "app/cli/cmd_log.h"
 
 #include <errno.h>
@@ -37,27 +38,18 @@ static const char LOG_USAGE[] =
     "  rotate-key --staff ID                     replace the signing key (logged)\n"
     "The log directory is --log-dir, else $HANDOFF_LOG_DIR, else " DEFAULT_LOG_DIR ".\n";
 
-/* Exit codes shared with the rest of the CLI (docs/CLI.md). */
+/* Exit codes shared with the rest of the CLI (docs/CLI.md); for the log commands a
+ * damaged, unreadable or badly signed log is "log unusable" (10). */
 static int code_of(int rc)
 {
 	switch (rc) {
-	case 0:
-		return 0;
-	case HO_EINVAL:
-		return 1;
-	case HO_ECONFIG:
-		return 2;
-	case HO_ENOTFOUND:
-		return 4;
-	case HO_EVERIFY:
-		return 7;
 	case HO_ESTATE:
 	case HO_EIO:
 	case HO_EFORMAT:
 	case HO_ECRYPTO:
 		return 10;
 	default:
-		return 12;
+		return ho_cli_exit_code(rc);
 	}
 }
 

@@ -15,7 +15,8 @@ if(NOT TARGET handoff-verify)
 	add_subdirectory(${CMAKE_SOURCE_DIR}/app/verify ${CMAKE_BINARY_DIR}/app/verify)
 endif()
 # A driver for `handoff log ...` that does not depend on the CLI's main().
-add_executable(ledger_cli ${HO_TEST_ROOT}/unit/ledger_cli_main.c ${CMAKE_SOURCE_DIR}/app/cli/cmd_log.c)
+add_executable(ledger_cli ${HO_TEST_ROOT}/unit/ledger_cli_main.c ${CMAKE_SOURCE_DIR}/app/cli/cmd_log.c
+	${CMAKE_SOURCE_DIR}/app/cli/exit_code.c)
 target_link_libraries(ledger_cli PRIVATE ho_ledger)
 add_executable(ledger_gen ${HO_TEST_ROOT}/bench/ledger_gen.c)
 target_link_libraries(ledger_gen PRIVATE ho_ledger)
